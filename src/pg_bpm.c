@@ -1,12 +1,16 @@
 /*
  * src/pg_bpm.c
  *
- * Module entry point: PG_MODULE_MAGIC, _PG_init and the settings. The
- * behaviour lives in the concept modules; this file only wires them up.
+ * Module entry point: PG_MODULE_MAGIC and _PG_init, which only asks the
+ * modules to register their settings. The behaviour lives in the concept
+ * modules (definition, engine, task, job, audit, ...).
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+
+#include "actor.h"
+#include "compat.h"
 
 PG_MODULE_MAGIC;
 
@@ -15,4 +19,5 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	bpm_actor_init();
 }

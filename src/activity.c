@@ -1,0 +1,257 @@
+/*
+ * src/activity.c
+ *
+ * What entering an activity does. A user task writes a bpm.task row, a
+ * service task with a topic writes a bpm.job row (and NOTIFY bpm_jobs with
+ * the topic, delivered at commit), a script task calls the SQL function the
+ * definition names, as the role that deployed the definition, and merges
+ * its result into the data.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/regproc.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "engine.h"
+#include "jsonb_util.h"
+#include "spi_util.h"
+#include "task.h"
+
+/* The text of a scalar jsonb (a string without quotes), or NULL. */
+static char *
+scalar_text(Jsonb *jb)
+{
+	JsonbValue	v;
+
+	if (jb == NULL || !JB_ROOT_IS_SCALAR(jb))
+		return NULL;
+	JsonbExtractScalar(&jb->root, &v);
+	if (v.type == jbvNull)
+		return NULL;
+	if (v.type == jbvString)
+		return pnstrdup(v.val.string.val, v.val.string.len);
+	return bpm_jb_value_to_cstring(&v);
+}
+
+static Jsonb *
+resolve_spec(BpmValueSpec *spec, Jsonb *data)
+{
+	if (spec->path)
+		return bpm_expr_first(spec->path, data);
+	return spec->constant;
+}
+
+/* candidate_groups as text[]: a string is one group, an array many. */
+static Datum
+resolve_groups(BpmValueSpec *spec, Jsonb *data)
+{
+	Jsonb	   *jb = resolve_spec(spec, data);
+	Datum	   *items = NULL;
+	int			n = 0;
+
+	if (jb && JB_ROOT_IS_ARRAY(jb) && !JB_ROOT_IS_SCALAR(jb))
+	{
+		int			size = bpm_jb_array_size(&jb->root);
+		int			i;
+
+		items = palloc(sizeof(Datum) * (size + 1));
+		for (i = 0; i < size; i++)
+		{
+			JsonbValue	e;
+
+			bpm_jb_array_get(&jb->root, i, &e);
+			if (e.type == jbvString)
+				items[n++] = PointerGetDatum(cstring_to_text_with_len(e.val.string.val,
+																	  e.val.string.len));
+		}
+	}
+	else if (scalar_text(jb))
+	{
+		items = palloc(sizeof(Datum));
+		items[n++] = CStringGetTextDatum(scalar_text(jb));
+	}
+	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+text_array(char **strings, int n)
+{
+	Datum	   *items = palloc(sizeof(Datum) * (n + 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		items[i] = CStringGetTextDatum(strings[i]);
+	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+int64
+bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
+{
+	static BpmStatement stmt = {
+		"INSERT INTO bpm.task (instance_id, token_id, node_id, title, assignee, candidate_groups, "
+		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8, $9) "
+		"RETURNING id",
+		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID,
+		TEXTARRAYOID}
+	};
+	char	   *assignee = scalar_text(resolve_spec(&node->assignee, inst->data));
+	Datum		groups = resolve_groups(&node->candidate_groups, inst->data);
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int64		task_id;
+	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
+	Jsonb	   *vals[3];
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(token_id);
+	values[2] = CStringGetTextDatum(node->id);
+	values[3] = CStringGetTextDatum(node->name ? node->name : node->id);
+	values[4] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
+	nulls[4] = BPM_NULL(assignee == NULL);
+	values[5] = groups;
+	values[6] = Int32GetDatum(node->priority);
+	values[7] = node->due ? IntervalPGetDatum(node->due) : (Datum) 0;
+	nulls[7] = BPM_NULL(node->due == NULL);
+	values[8] = text_array(node->required, node->nrequired);
+	bpm_spi_run(&stmt, values, nulls);
+	task_id = bpm_spi_int64(0, 1);
+
+	vals[0] = assignee ? bpm_jb_string(assignee) : NULL;
+	vals[1] = bpm_jb_text_array(groups);
+	vals[2] = bpm_jb_int(node->priority);
+	bpm_event(inst, "task_created", node->id, task_id, 0, bpm_jb_build(3, keys, vals));
+	return task_id;
+}
+
+int64
+bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id)
+{
+	static BpmStatement stmt = {
+		"INSERT INTO bpm.job (instance_id, token_id, node_id, topic, retries) "
+		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		5, {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID}
+	};
+	Datum		values[5];
+	int64		job_id;
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(token_id);
+	values[2] = CStringGetTextDatum(node->id);
+	values[3] = CStringGetTextDatum(node->topic);
+	values[4] = Int32GetDatum(node->retries);
+	bpm_spi_run(&stmt, values, NULL);
+	job_id = bpm_spi_int64(0, 1);
+	bpm_event(inst, "job_created", node->id, 0, job_id,
+			  bpm_jb_build(1, (const char *[]) {"topic"},
+						   (Jsonb *[]) {bpm_jb_string(node->topic)}));
+	Async_Notify("bpm_jobs", node->topic);
+	return job_id;
+}
+
+/*
+ * Call f(data jsonb) RETURNS jsonb as the deployer and merge the result. A
+ * NULL result changes nothing; an error aborts the caller's statement.
+ */
+void
+bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
+{
+	List	   *names = stringToQualifiedNameList(node->function);
+	Oid			argtypes[1] = {JSONBOID};
+	Oid			fn = LookupFuncName(names, 1, argtypes, true);
+	BpmIdentity saved;
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+	Jsonb	   *patch;
+
+	if (!OidIsValid(fn) || get_func_rettype(fn) != JSONBOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("script task \"%s\" of instance %lld: function %s(jsonb) RETURNS jsonb does not exist",
+						node->id, (long long) inst->id, node->function)));
+	if (pg_proc_aclcheck(fn, inst->graph->owner, ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("script task \"%s\": the deployer of \"%s\" may not execute %s(jsonb)",
+						node->id, inst->graph->key, node->function)));
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = JsonbPGetDatum(inst->data);
+	fcinfo->args[0].isnull = false;
+	bpm_become(inst->graph->owner, &saved);
+	result = FunctionCallInvoke(fcinfo);
+	bpm_restore_identity(&saved);
+	if (fcinfo->isnull)
+		return;
+	patch = DatumGetJsonbPCopy(result);
+	if (!JB_ROOT_IS_OBJECT(patch))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("script task \"%s\": %s returned a JSON %s, not an object",
+						node->id, node->function, JB_ROOT_IS_ARRAY(patch) ? "array" : "scalar")));
+	bpm_instance_merge(inst, patch, node->id, 0, 0);
+}
+
+/* Run one of our statements and record an event per returned (id, node_id). */
+static void
+cancel_and_record(BpmInstance *inst, BpmStatement *stmt, Datum *values, const char *kind,
+				  bool is_task)
+{
+	int			n = bpm_spi_run(stmt, values, NULL);
+	int64	   *ids = palloc(sizeof(int64) * (n + 1));
+	char	  **nodes = palloc(sizeof(char *) * (n + 1));
+	int			i;
+
+	/* copy first: each event write replaces SPI_tuptable */
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = bpm_spi_int64(i, 1);
+		nodes[i] = bpm_spi_text(i, 2);
+	}
+	for (i = 0; i < n; i++)
+		bpm_event(inst, kind, nodes[i], is_task ? ids[i] : 0, is_task ? 0 : ids[i], NULL);
+}
+
+/* Cancel the open task or the job that a token waits on. */
+void
+bpm_activity_cancel_work(BpmInstance *inst, int64 token_id)
+{
+	static BpmStatement cancel_tasks = {
+		"UPDATE bpm.task SET status = 'cancelled', completed_at = now(), completed_by = $3 "
+		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' RETURNING id, node_id",
+		3, {INT8OID, INT8OID, TEXTOID}
+	};
+	static BpmStatement delete_jobs = {
+		"DELETE FROM bpm.job WHERE instance_id = $1 AND token_id = $2 RETURNING id, node_id",
+		2, {INT8OID, INT8OID}
+	};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(token_id);
+	values[2] = CStringGetTextDatum(inst->actor);
+	bpm_task_engine_write_begin();
+	PG_TRY();
+	{
+		cancel_and_record(inst, &cancel_tasks, values, "task_cancelled", true);
+	}
+	PG_FINALLY();
+	{
+		bpm_task_engine_write_end();
+	}
+	PG_END_TRY();
+	cancel_and_record(inst, &delete_jobs, values, "job_cancelled", false);
+}

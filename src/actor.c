@@ -1,0 +1,101 @@
+/*
+ * src/actor.c
+ *
+ * The acting user and the identity switch of the engine. See actor.h.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+
+#include "actor.h"
+#include "spi_util.h"
+
+char	   *bpm_actor_setting = NULL;
+
+void
+bpm_actor_init(void)
+{
+	DefineCustomStringVariable("bpm.actor",
+							   "The user on whose behalf this session acts.",
+							   "Applications that serve many users through one role set it per transaction "
+							   "(SET LOCAL bpm.actor = 'alice'). Empty means the current role.",
+							   &bpm_actor_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+}
+
+/* bpm.current_actor() RETURNS text */
+PG_FUNCTION_INFO_V1(bpm_current_actor);
+Datum
+bpm_current_actor(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(bpm_current_actor_name()));
+}
+
+char *
+bpm_current_actor_name(void)
+{
+	if (bpm_actor_setting != NULL && bpm_actor_setting[0] != '\0')
+		return pstrdup(bpm_actor_setting);
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+static Oid
+bpm_schema_owner(void)
+{
+	Oid			nsp = get_namespace_oid("bpm", false);
+	HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "pg_bpm: cache lookup failed for schema %u", nsp);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Switch to a role for the engine's own statements. Restored by
+ * bpm_restore_identity, or by transaction abort if an error escapes.
+ */
+void
+bpm_become(Oid role, BpmIdentity *saved)
+{
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(role, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+bpm_become_owner(BpmIdentity *saved)
+{
+	bpm_become(bpm_schema_owner(), saved);
+}
+
+void
+bpm_restore_identity(const BpmIdentity *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/* Is the actor a member of any of the groups (a text[] datum)? */
+bool
+bpm_actor_in_groups(const char *actor, Datum groups)
+{
+	static BpmStatement stmt = {
+		"SELECT 1 FROM bpm.actor_group WHERE actor = $1 AND group_name = ANY ($2) LIMIT 1",
+		2, {TEXTOID, TEXTARRAYOID}
+	};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(actor);
+	values[1] = groups;
+	return bpm_spi_run(&stmt, values, NULL) > 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * src/actor.h
+ *
+ * Who acts, and the engine's identity. The actor of every event is the
+ * setting bpm.actor when an application sets it, else the current role.
+ * The engine writes its tables as the owner of the bpm schema (as
+ * PostgreSQL's RI triggers act as the table owner), so callers need no
+ * privileges on the tables themselves.
+ */
+#ifndef BPM_ACTOR_H
+#define BPM_ACTOR_H
+
+typedef struct BpmIdentity
+{
+	Oid			userid;
+	int			sec_context;
+} BpmIdentity;
+
+extern char *bpm_actor_setting;
+
+extern char *bpm_current_actor_name(void);
+extern void bpm_become_owner(BpmIdentity *saved);
+extern void bpm_become(Oid role, BpmIdentity *saved);
+extern void bpm_restore_identity(const BpmIdentity *saved);
+extern bool bpm_actor_in_groups(const char *actor, Datum groups);
+extern void bpm_actor_init(void);
+
+#endif							/* BPM_ACTOR_H */

@@ -1,0 +1,827 @@
+/*
+ * src/compile.c
+ *
+ * Compile the JSON form of a process definition into a BpmGraph, checking
+ * everything a deployment must satisfy. Every violation is SQLSTATE 42P17
+ * (42883 for a missing script function) with a message that names the
+ * definition and the offending element, raised before anything is stored.
+ *
+ * Node ids are unique across the whole definition, sub-processes included,
+ * as element ids are in a BPMN document. Flows connect nodes of one scope.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/regproc.h"
+#include "utils/jsonpath.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "definition.h"
+#include "jsonb_util.h"
+
+#define DEFAULT_PRIORITY	50
+#define DEFAULT_RETRIES		3
+
+typedef struct KindInfo
+{
+	const char *name;
+	BpmNodeKind kind;
+	const char *const *properties;	/* allowed besides id, type, name, documentation */
+} KindInfo;
+
+static const char *const no_properties[] = {NULL};
+static const char *const user_task_properties[] =
+{"assignee", "candidate_groups", "priority", "due", "required", "four_eyes", NULL};
+static const char *const service_task_properties[] = {"topic", "retries", NULL};
+static const char *const script_task_properties[] = {"function", NULL};
+static const char *const subprocess_properties[] = {"nodes", "flows", NULL};
+
+static const KindInfo kinds[] =
+{
+	{"start_event", BPM_START_EVENT, no_properties},
+	{"end_event", BPM_END_EVENT, no_properties},
+	{"terminate_end_event", BPM_TERMINATE_END_EVENT, no_properties},
+	{"intermediate_event", BPM_INTERMEDIATE_EVENT, no_properties},
+	{"user_task", BPM_USER_TASK, user_task_properties},
+	{"service_task", BPM_SERVICE_TASK, service_task_properties},
+	{"script_task", BPM_SCRIPT_TASK, script_task_properties},
+	{"exclusive_gateway", BPM_EXCLUSIVE_GATEWAY, no_properties},
+	{"parallel_gateway", BPM_PARALLEL_GATEWAY, no_properties},
+	{"inclusive_gateway", BPM_INCLUSIVE_GATEWAY, no_properties},
+	{"subprocess", BPM_SUBPROCESS, subprocess_properties},
+};
+
+static const char *const top_properties[] =
+{"key", "name", "kind", "nodes", "flows", "documentation", NULL};
+static const char *const common_node_properties[] = {"id", "type", "name", "documentation", NULL};
+static const char *const flow_properties[] = {"id", "from", "to", "when", "default", "name", NULL};
+
+/* Compilation state: growing arrays of nodes and flows, plus raw objects. */
+typedef struct Compiler
+{
+	char	   *key;
+	bool		deploying;
+	BpmNode    *nodes;
+	int			nnodes;
+	int			maxnodes;
+	BpmFlow    *flows;
+	int			nflows;
+	int			maxflows;
+	int		   *flow_scope;		/* scope of each flow */
+	char	  **flow_from;		/* raw endpoints, resolved after collection */
+	char	  **flow_to;
+} Compiler;
+
+#define invalid(c, ...) \
+	ereport(ERROR, \
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION), \
+			 errmsg("definition \"%s\": %s", (c)->key, psprintf(__VA_ARGS__))))
+
+const char *
+bpm_node_kind_name(BpmNodeKind kind)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(kinds); i++)
+		if (kinds[i].kind == kind)
+			return kinds[i].name;
+	return "unknown";
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Refuse any key of an object not in the allowed lists. */
+static void
+check_properties(Compiler *c, JsonbContainer *object, const char *element,
+				 const char *const *allowed, const char *const *more)
+{
+	int			n;
+	char	  **keys = bpm_jb_object_keys(object, &n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!in_list(allowed, keys[i]) && (more == NULL || !in_list(more, keys[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": %s has unknown property \"%s\"",
+							c->key, element, keys[i]),
+					 errhint("See docs/definitions.md for the properties of each element.")));
+}
+
+static char *
+get_string(Compiler *c, JsonbContainer *object, const char *prop,
+		   const char *element, bool required)
+{
+	JsonbValue	v;
+
+	if (!bpm_jb_get(object, prop, &v))
+	{
+		if (required)
+			invalid(c, "%s has no \"%s\"", element, prop);
+		return NULL;
+	}
+	if (v.type != jbvString || v.val.string.len == 0)
+		invalid(c, "%s: \"%s\" must be a non-empty string, not %s",
+				element, prop, bpm_jb_type_name(&v));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+static int
+get_int(Compiler *c, JsonbContainer *object, const char *prop,
+		const char *element, int dflt, int min)
+{
+	JsonbValue	v;
+	int			result;
+
+	if (!bpm_jb_get(object, prop, &v))
+		return dflt;
+	if (v.type != jbvNumeric)
+		invalid(c, "%s: \"%s\" must be an integer, not %s",
+				element, prop, bpm_jb_type_name(&v));
+	result = DatumGetInt32(DirectFunctionCall1(numeric_int4,
+											   NumericGetDatum(v.val.numeric)));
+	if (result < min)
+		invalid(c, "%s: \"%s\" must be at least %d", element, prop, min);
+	return result;
+}
+
+/* An array of non-empty strings. */
+static char **
+get_string_array(Compiler *c, JsonbContainer *object, const char *prop,
+				 const char *element, int *n)
+{
+	JsonbValue	v;
+	JsonbContainer *arr;
+	char	  **result;
+	int			i;
+
+	*n = 0;
+	if (!bpm_jb_get(object, prop, &v))
+		return NULL;
+	arr = bpm_jb_container(&v);
+	if (bpm_jb_array_size(arr) < 0)
+		invalid(c, "%s: \"%s\" must be an array of strings", element, prop);
+	*n = bpm_jb_array_size(arr);
+	result = palloc0(sizeof(char *) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		JsonbValue	e;
+
+		bpm_jb_array_get(arr, i, &e);
+		if (e.type != jbvString || e.val.string.len == 0)
+			invalid(c, "%s: \"%s\" must be an array of strings", element, prop);
+		result[i] = pnstrdup(e.val.string.val, e.val.string.len);
+	}
+	return result;
+}
+
+/*
+ * Parse a jsonpath, turning a syntax error into a definition error that
+ * names the element. Parsing runs in a subtransaction so the parser's error
+ * can be caught safely (deploy is not a hot path).
+ */
+static JsonPath *
+parse_path(Compiler *c, const char *text, const char *element)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	JsonPath   *volatile path = NULL;
+	char	   *volatile problem = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		path = DatumGetJsonPathP(DirectFunctionCall1(jsonpath_in, CStringGetDatum(text)));
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		problem = edata->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s has an invalid jsonpath \"%s\"",
+						c->key, element, text),
+				 errdetail("%s", problem)));
+	return path;
+}
+
+/* A flow condition must be a predicate: its value is true, false or unknown. */
+static JsonPath *
+parse_condition(Compiler *c, const char *text, const char *element)
+{
+	JsonPath   *path = parse_path(c, text, element);
+	JsonPathItem item;
+
+	jspInit(&item, path);
+	switch (item.type)
+	{
+		case jpiEqual:
+		case jpiNotEqual:
+		case jpiLess:
+		case jpiGreater:
+		case jpiLessOrEqual:
+		case jpiGreaterOrEqual:
+		case jpiAnd:
+		case jpiOr:
+		case jpiNot:
+		case jpiIsUnknown:
+		case jpiExists:
+		case jpiLikeRegex:
+		case jpiStartsWith:
+			return path;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": %s: condition \"%s\" is not a predicate",
+							c->key, element, text),
+					 errhint("Write a comparison such as $.amount > 1000, or exists($.field).")));
+	}
+	return NULL;
+}
+
+/* A constant (any JSON) or, for a string starting with "$", a jsonpath. */
+static void
+get_value_spec(Compiler *c, JsonbContainer *object, const char *prop,
+			   const char *element, BpmValueSpec *spec, bool array_ok)
+{
+	JsonbValue	v;
+
+	spec->constant = NULL;
+	spec->path = NULL;
+	if (!bpm_jb_get(object, prop, &v))
+		return;
+	if (v.type == jbvString && v.val.string.len > 0 && v.val.string.val[0] == '$')
+	{
+		char	   *text = pnstrdup(v.val.string.val, v.val.string.len);
+
+		spec->path = parse_path(c, text, psprintf("%s property \"%s\"", element, prop));
+		return;
+	}
+	if (v.type == jbvString && v.val.string.len > 0)
+	{
+		spec->constant = bpm_jb_value_to_jsonb(&v);
+		return;
+	}
+	if (array_ok && v.type == jbvBinary)
+	{
+		int			n;
+		char	  **items = get_string_array(c, object, prop, element, &n);
+
+		(void) items;
+		spec->constant = bpm_jb_value_to_jsonb(&v);
+		return;
+	}
+	invalid(c, "%s: \"%s\" must be a %s or a jsonpath string starting with \"$\"",
+			element, prop, array_ok ? "string, an array of strings," : "string");
+}
+
+static Interval *
+get_duration(Compiler *c, JsonbContainer *object, const char *prop, const char *element)
+{
+	char	   *text = get_string(c, object, prop, element, false);
+
+	if (text == NULL)
+		return NULL;
+	if (text[0] != 'P')
+		invalid(c, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
+				element, prop, text);
+	return DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
+												 ObjectIdGetDatum(InvalidOid),
+												 Int32GetDatum(-1)));
+}
+
+static void
+check_script_function(Compiler *c, const char *name, const char *element)
+{
+	List	   *names = stringToQualifiedNameList(name);
+	Oid			argtypes[1] = {JSONBOID};
+	Oid			fn = LookupFuncName(names, 1, argtypes, true);
+
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("definition \"%s\": %s: function %s(jsonb) does not exist",
+						c->key, element, name),
+				 errhint("A script task calls a function f(data jsonb) RETURNS jsonb; create it before deploying.")));
+	if (get_func_rettype(fn) != JSONBOID)
+		invalid(c, "%s: function %s(jsonb) must return jsonb", element, name);
+	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("definition \"%s\": %s: permission denied for function %s(jsonb)",
+						c->key, element, name),
+				 errdetail("Script tasks run as the role that deploys the definition.")));
+}
+
+static KindInfo const *
+find_kind(const char *type)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(kinds); i++)
+		if (strcmp(kinds[i].name, type) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+static int	collect_scope(Compiler *c, JsonbContainer *scope_object, int scope,
+						  const char *scope_element);
+
+static void
+compile_node(Compiler *c, JsonbValue *value, int scope)
+{
+	JsonbContainer *object = bpm_jb_container(value);
+	BpmNode    *node;
+	const KindInfo *kind;
+	char	   *id;
+	char	   *type;
+	char	   *element;
+	int			index;
+
+	if (c->nnodes == c->maxnodes)
+	{
+		c->maxnodes *= 2;
+		c->nodes = repalloc(c->nodes, sizeof(BpmNode) * c->maxnodes);
+	}
+	id = get_string(c, object, "id", psprintf("node %d", c->nnodes + 1), true);
+	element = psprintf("node \"%s\"", id);
+	type = get_string(c, object, "type", element, true);
+	kind = find_kind(type);
+	if (kind == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": node \"%s\" has unknown type \"%s\"",
+						c->key, id, type),
+				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess.")));
+	check_properties(c, object, element, common_node_properties, kind->properties);
+
+	index = c->nnodes++;
+	node = &c->nodes[index];
+	memset(node, 0, sizeof(BpmNode));
+	node->object = c->deploying ? bpm_jb_value_to_jsonb(value) : NULL;
+	node->id = id;
+	node->kind = kind->kind;
+	node->name = get_string(c, object, "name", element, false);
+	node->scope = scope;
+	node->start = -1;
+	node->priority = DEFAULT_PRIORITY;
+
+	switch (node->kind)
+	{
+		case BPM_USER_TASK:
+			get_value_spec(c, object, "assignee", element, &node->assignee, false);
+			get_value_spec(c, object, "candidate_groups", element, &node->candidate_groups, true);
+			node->priority = get_int(c, object, "priority", element, DEFAULT_PRIORITY, 0);
+			node->due = get_duration(c, object, "due", element);
+			node->required = get_string_array(c, object, "required", element, &node->nrequired);
+			node->four_eyes = get_string_array(c, object, "four_eyes", element, &node->nfour_eyes);
+			break;
+		case BPM_SERVICE_TASK:
+			node->topic = get_string(c, object, "topic", element, true);
+			node->retries = get_int(c, object, "retries", element, DEFAULT_RETRIES, 0);
+			break;
+		case BPM_SCRIPT_TASK:
+			node->function = get_string(c, object, "function", element, true);
+			if (c->deploying)
+				check_script_function(c, node->function, element);
+			break;
+		case BPM_SUBPROCESS:
+			/* children follow the sub-process node in the array */
+			node->start = collect_scope(c, object, index, element);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+compile_flow(Compiler *c, JsonbContainer *object, int scope, int position)
+{
+	BpmFlow    *flow;
+	char	   *element = psprintf("flow %d", position + 1);
+	char	   *when;
+	JsonbValue	v;
+
+	if (c->nflows == c->maxflows)
+	{
+		c->maxflows *= 2;
+		c->flows = repalloc(c->flows, sizeof(BpmFlow) * c->maxflows);
+		c->flow_scope = repalloc(c->flow_scope, sizeof(int) * c->maxflows);
+		c->flow_from = repalloc(c->flow_from, sizeof(char *) * c->maxflows);
+		c->flow_to = repalloc(c->flow_to, sizeof(char *) * c->maxflows);
+	}
+	flow = &c->flows[c->nflows];
+	memset(flow, 0, sizeof(BpmFlow));
+	flow->id = get_string(c, object, "id", element, false);
+	c->flow_from[c->nflows] = get_string(c, object, "from", element, true);
+	c->flow_to[c->nflows] = get_string(c, object, "to", element, true);
+	if (flow->id == NULL)
+		flow->id = psprintf("%s->%s", c->flow_from[c->nflows], c->flow_to[c->nflows]);
+	element = psprintf("flow \"%s\"", flow->id);
+	check_properties(c, object, element, flow_properties, NULL);
+	when = get_string(c, object, "when", element, false);
+	if (when)
+	{
+		flow->condition_text = when;
+		flow->condition = parse_condition(c, when, element);
+	}
+	if (bpm_jb_get(object, "default", &v))
+	{
+		if (v.type != jbvBool)
+			invalid(c, "%s: \"default\" must be true or false", element);
+		flow->is_default = v.val.boolean;
+		if (flow->is_default && when)
+			invalid(c, "%s is the default flow and cannot also have a condition", element);
+	}
+	c->flow_scope[c->nflows] = scope;
+	c->nflows++;
+}
+
+/*
+ * Collect the nodes and flows of one scope (the definition, or a
+ * sub-process). Returns the index of the scope's start event.
+ */
+static int
+collect_scope(Compiler *c, JsonbContainer *scope_object, int scope,
+			  const char *scope_element)
+{
+	JsonbValue	v;
+	JsonbContainer *nodes;
+	JsonbContainer *flows = NULL;
+	int			first = c->nnodes;
+	int			start = -1;
+	int			n;
+	int			i;
+
+	if (!bpm_jb_get(scope_object, "nodes", &v) ||
+		bpm_jb_array_size(nodes = bpm_jb_container(&v)) < 0)
+		invalid(c, "%s has no \"nodes\" array", scope_element);
+	n = bpm_jb_array_size(nodes);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue	e;
+
+		bpm_jb_array_get(nodes, i, &e);
+		if (bpm_jb_container(&e) == NULL || !JsonContainerIsObject(bpm_jb_container(&e)))
+			invalid(c, "%s: node %d is not an object", scope_element, i + 1);
+		compile_node(c, &e, scope);
+	}
+	for (i = first; i < c->nnodes; i++)
+	{
+		if (c->nodes[i].scope != scope || c->nodes[i].kind != BPM_START_EVENT)
+			continue;
+		if (start >= 0)
+			invalid(c, "%s has more than one start event: \"%s\" and \"%s\"",
+					scope_element, c->nodes[start].id, c->nodes[i].id);
+		start = i;
+	}
+	if (start < 0)
+		invalid(c, "%s has no start event", scope_element);
+
+	if (bpm_jb_get(scope_object, "flows", &v))
+	{
+		flows = bpm_jb_container(&v);
+		if (bpm_jb_array_size(flows) < 0)
+			invalid(c, "%s: \"flows\" must be an array", scope_element);
+		n = bpm_jb_array_size(flows);
+		for (i = 0; i < n; i++)
+		{
+			JsonbValue	e;
+
+			bpm_jb_array_get(flows, i, &e);
+			if (bpm_jb_container(&e) == NULL || !JsonContainerIsObject(bpm_jb_container(&e)))
+				invalid(c, "%s: flow %d is not an object", scope_element, i + 1);
+			compile_flow(c, bpm_jb_container(&e), scope, i);
+		}
+	}
+	return start;
+}
+
+static int
+cmp_node_ids(const void *a, const void *b, void *arg)
+{
+	const BpmNode *nodes = arg;
+
+	return strcmp(nodes[*(const int *) a].id, nodes[*(const int *) b].id);
+}
+
+int
+bpm_graph_find(const BpmGraph *graph, const char *node_id)
+{
+	int			lo = 0;
+	int			hi = graph->nnodes - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			cmp = strcmp(graph->nodes[graph->by_id[mid]].id, node_id);
+
+		if (cmp == 0)
+			return graph->by_id[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static void
+index_nodes(Compiler *c, BpmGraph *g)
+{
+	int			i;
+
+	g->by_id = palloc(sizeof(int) * g->nnodes);
+	for (i = 0; i < g->nnodes; i++)
+		g->by_id[i] = i;
+	qsort_arg(g->by_id, g->nnodes, sizeof(int), cmp_node_ids, g->nodes);
+	for (i = 1; i < g->nnodes; i++)
+		if (strcmp(g->nodes[g->by_id[i]].id, g->nodes[g->by_id[i - 1]].id) == 0)
+			invalid(c, "node id \"%s\" is used more than once", g->nodes[g->by_id[i]].id);
+}
+
+static const char *
+scope_name(BpmGraph *g, int scope)
+{
+	return scope < 0 ? "the process" : psprintf("sub-process \"%s\"", g->nodes[scope].id);
+}
+
+/* Resolve flow endpoints and attach flows to their nodes. */
+static void
+link_flows(Compiler *c, BpmGraph *g)
+{
+	int			i;
+
+	for (i = 0; i < g->nflows; i++)
+	{
+		BpmFlow    *f = &g->flows[i];
+		int			j;
+
+		f->source = bpm_graph_find(g, c->flow_from[i]);
+		f->target = bpm_graph_find(g, c->flow_to[i]);
+		if (f->source < 0)
+			invalid(c, "flow \"%s\" comes from unknown node \"%s\"", f->id, c->flow_from[i]);
+		if (f->target < 0)
+			invalid(c, "flow \"%s\" goes to unknown node \"%s\"", f->id, c->flow_to[i]);
+		if (g->nodes[f->source].scope != c->flow_scope[i] ||
+			g->nodes[f->target].scope != c->flow_scope[i])
+			invalid(c, "flow \"%s\" connects nodes of different scopes (it is declared in %s)",
+					f->id, scope_name(g, c->flow_scope[i]));
+		for (j = 0; j < i; j++)
+			if (strcmp(g->flows[j].id, f->id) == 0)
+				invalid(c, "flow id \"%s\" is used more than once", f->id);
+		g->nodes[f->source].nout++;
+		g->nodes[f->target].nin++;
+	}
+	for (i = 0; i < g->nnodes; i++)
+	{
+		g->nodes[i].outgoing = palloc(sizeof(int) * (g->nodes[i].nout + 1));
+		g->nodes[i].incoming = palloc(sizeof(int) * (g->nodes[i].nin + 1));
+		g->nodes[i].nout = g->nodes[i].nin = 0;
+	}
+	for (i = 0; i < g->nflows; i++)
+	{
+		BpmNode    *s = &g->nodes[g->flows[i].source];
+		BpmNode    *t = &g->nodes[g->flows[i].target];
+
+		s->outgoing[s->nout++] = i;
+		t->incoming[t->nin++] = i;
+	}
+}
+
+static bool
+is_end(BpmNodeKind kind)
+{
+	return kind == BPM_END_EVENT || kind == BPM_TERMINATE_END_EVENT;
+}
+
+static bool
+is_deciding_gateway(BpmNodeKind kind)
+{
+	return kind == BPM_EXCLUSIVE_GATEWAY || kind == BPM_INCLUSIVE_GATEWAY;
+}
+
+/* Per-node rules on flows: starts, ends, conditions, defaults. */
+static void
+check_node_flows(Compiler *c, BpmGraph *g)
+{
+	int			i;
+
+	for (i = 0; i < g->nnodes; i++)
+	{
+		BpmNode    *n = &g->nodes[i];
+		int			unconditional = 0;
+		int			defaults = 0;
+		int			j;
+
+		if (n->kind == BPM_START_EVENT && n->nin > 0)
+			invalid(c, "start event \"%s\" has an incoming flow \"%s\"",
+					n->id, g->flows[n->incoming[0]].id);
+		if (is_end(n->kind) && n->nout > 0)
+			invalid(c, "end event \"%s\" has an outgoing flow \"%s\"",
+					n->id, g->flows[n->outgoing[0]].id);
+		for (j = 0; j < n->nout; j++)
+		{
+			BpmFlow    *f = &g->flows[n->outgoing[j]];
+
+			if ((f->condition || f->is_default) && !is_deciding_gateway(n->kind))
+				invalid(c, "flow \"%s\" has a %s but leaves %s \"%s\"; only flows leaving an exclusive or inclusive gateway may",
+						f->id, f->condition ? "condition" : "default mark",
+						bpm_node_kind_name(n->kind), n->id);
+			if (f->is_default)
+				defaults++;
+			else if (f->condition == NULL)
+				unconditional++;
+		}
+		if (defaults > 1)
+			invalid(c, "gateway \"%s\" has more than one default flow", n->id);
+		if (is_deciding_gateway(n->kind) && n->nout > 1 && unconditional > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": gateway \"%s\" is ambiguous: %d of its outgoing flows have no condition",
+							c->key, n->id, unconditional),
+					 errhint("Give every outgoing flow a \"when\" condition, and mark at most one as \"default\": true.")));
+	}
+}
+
+/*
+ * Mark the nodes reachable from 'from' (forward) or that reach it
+ * (backward), not passing through 'barrier' (-1 for none).
+ */
+static void
+walk(BpmGraph *g, int from, bool forward, int barrier, bool *seen)
+{
+	int		   *stack = palloc(sizeof(int) * (g->nflows + g->nnodes + 1));
+	int			top = 0;
+
+	stack[top++] = from;
+	while (top > 0)
+	{
+		BpmNode    *n = &g->nodes[stack[--top]];
+		int			cnt = forward ? n->nout : n->nin;
+		int			j;
+
+		for (j = 0; j < cnt; j++)
+		{
+			BpmFlow    *f = &g->flows[forward ? n->outgoing[j] : n->incoming[j]];
+			int			next = forward ? f->target : f->source;
+
+			if (!seen[next] && next != barrier)
+			{
+				seen[next] = true;
+				stack[top++] = next;
+			}
+		}
+	}
+	pfree(stack);
+}
+
+/* Every node is reachable from its scope's start and can reach an end. */
+static void
+check_reachability(Compiler *c, BpmGraph *g)
+{
+	bool	   *from_start = palloc0(sizeof(bool) * g->nnodes);
+	bool	   *to_end = palloc0(sizeof(bool) * g->nnodes);
+	int			i;
+
+	for (i = 0; i < g->nnodes; i++)
+	{
+		BpmNode    *n = &g->nodes[i];
+
+		if (n->kind == BPM_START_EVENT)
+		{
+			from_start[i] = true;
+			walk(g, i, true, -1, from_start);
+		}
+		if (is_end(n->kind))
+		{
+			to_end[i] = true;
+			walk(g, i, false, -1, to_end);
+		}
+	}
+	for (i = 0; i < g->nnodes; i++)
+	{
+		if (!from_start[i])
+			invalid(c, "node \"%s\" is not reachable from the start event of %s",
+					g->nodes[i].id, scope_name(g, g->nodes[i].scope));
+		if (!to_end[i])
+			invalid(c, "no end event of %s is reachable from node \"%s\"",
+					scope_name(g, g->nodes[i].scope), g->nodes[i].id);
+	}
+}
+
+/* four_eyes names user tasks of this definition. */
+static void
+check_four_eyes(Compiler *c, BpmGraph *g)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < g->nnodes; i++)
+		for (j = 0; j < g->nodes[i].nfour_eyes; j++)
+		{
+			int			other = bpm_graph_find(g, g->nodes[i].four_eyes[j]);
+
+			if (other < 0 || g->nodes[other].kind != BPM_USER_TASK)
+				invalid(c, "node \"%s\": four_eyes names \"%s\", which is not a user task of this definition",
+						g->nodes[i].id, g->nodes[i].four_eyes[j]);
+		}
+}
+
+/* For every inclusive join, the nodes that can reach it without passing it. */
+static void
+compute_inclusive_joins(BpmGraph *g)
+{
+	int			i;
+
+	for (i = 0; i < g->nnodes; i++)
+	{
+		BpmNode    *n = &g->nodes[i];
+
+		if (n->kind != BPM_INCLUSIVE_GATEWAY || n->nin < 2)
+			continue;
+		n->reaches_me = palloc0(sizeof(bool) * g->nnodes);
+		walk(g, i, false, i, n->reaches_me);
+	}
+}
+
+BpmGraph *
+bpm_graph_compile(Jsonb *source, bool deploying)
+{
+	Compiler	c;
+	BpmGraph   *g;
+	JsonbContainer *top = &source->root;
+	JsonbValue	v;
+
+	memset(&c, 0, sizeof(c));
+	c.key = pstrdup("?");
+	c.deploying = deploying;
+	if (!JsonContainerIsObject(top))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("a definition must be a JSON object")));
+	if (!bpm_jb_get(top, "key", &v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("a definition needs a \"key\""),
+				 errhint("The key names the process across versions, e.g. {\"key\": \"invoice\", ...}.")));
+	c.key = get_string(&c, top, "key", "the definition", true);
+	check_properties(&c, top, "the definition", top_properties, NULL);
+	if (bpm_jb_get(top, "kind", &v) &&
+		!(v.type == jbvString && v.val.string.len == 7 &&
+		  strncmp(v.val.string.val, "process", 7) == 0))
+		invalid(&c, "\"kind\" must be \"process\"");
+
+	c.maxnodes = c.maxflows = 16;
+	c.nodes = palloc(sizeof(BpmNode) * c.maxnodes);
+	c.flows = palloc(sizeof(BpmFlow) * c.maxflows);
+	c.flow_scope = palloc(sizeof(int) * c.maxflows);
+	c.flow_from = palloc(sizeof(char *) * c.maxflows);
+	c.flow_to = palloc(sizeof(char *) * c.maxflows);
+
+	g = palloc0(sizeof(BpmGraph));
+	g->key = c.key;
+	g->name = get_string(&c, top, "name", "the definition", false);
+	g->start = collect_scope(&c, top, -1, "the definition");
+	g->nodes = c.nodes;
+	g->nnodes = c.nnodes;
+	g->flows = c.flows;
+	g->nflows = c.nflows;
+
+	index_nodes(&c, g);
+	link_flows(&c, g);
+	check_node_flows(&c, g);
+	check_reachability(&c, g);
+	check_four_eyes(&c, g);
+	compute_inclusive_joins(g);
+	return g;
+}

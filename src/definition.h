@@ -1,0 +1,105 @@
+/*
+ * src/definition.h
+ *
+ * A process definition compiled into an in-memory graph. Compilation
+ * validates the JSON form (see docs/definitions.md) and is the only parser:
+ * bpm.deploy compiles to validate, the engine compiles a deployed version
+ * once per backend and caches it (deployed definitions never change).
+ */
+#ifndef BPM_DEFINITION_H
+#define BPM_DEFINITION_H
+
+#include "utils/jsonb.h"
+#include "utils/jsonpath.h"
+#include "utils/timestamp.h"
+
+typedef enum BpmNodeKind
+{
+	BPM_START_EVENT,
+	BPM_END_EVENT,
+	BPM_TERMINATE_END_EVENT,
+	BPM_INTERMEDIATE_EVENT,
+	BPM_USER_TASK,
+	BPM_SERVICE_TASK,
+	BPM_SCRIPT_TASK,
+	BPM_EXCLUSIVE_GATEWAY,
+	BPM_PARALLEL_GATEWAY,
+	BPM_INCLUSIVE_GATEWAY,
+	BPM_SUBPROCESS
+} BpmNodeKind;
+
+/* A property that is either a constant or a jsonpath into the instance data. */
+typedef struct BpmValueSpec
+{
+	Jsonb	   *constant;		/* NULL when unset or a path */
+	JsonPath   *path;			/* NULL when unset or a constant */
+} BpmValueSpec;
+
+typedef struct BpmNode
+{
+	char	   *id;
+	BpmNodeKind kind;
+	char	   *name;
+	int			scope;			/* index of the enclosing sub-process, -1 at top */
+	int			nout;
+	int		   *outgoing;		/* flow indexes, in definition order */
+	int			nin;
+	int		   *incoming;
+	int			start;			/* sub-process: index of its start event */
+	Jsonb	   *object;			/* as written; kept only while deploying */
+
+	/* user task */
+	BpmValueSpec assignee;
+	BpmValueSpec candidate_groups;
+	int			priority;
+	Interval   *due;
+	int			nrequired;
+	char	  **required;
+	int			nfour_eyes;
+	char	  **four_eyes;
+
+	/* service task */
+	char	   *topic;
+	int			retries;
+
+	/* script task */
+	char	   *function;
+
+	/* inclusive join: which nodes of the same scope can still reach it */
+	bool	   *reaches_me;
+} BpmNode;
+
+typedef struct BpmFlow
+{
+	char	   *id;
+	int			source;
+	int			target;
+	JsonPath   *condition;		/* NULL: unconditional */
+	char	   *condition_text;
+	bool		is_default;
+} BpmFlow;
+
+typedef struct BpmGraph
+{
+	int64		definition_id;
+	char	   *key;
+	char	   *name;
+	int			nnodes;
+	BpmNode    *nodes;
+	int			nflows;
+	BpmFlow    *flows;
+	int			start;			/* the top-level start event */
+	int		   *by_id;			/* node indexes sorted by id, for lookup */
+	Oid			owner;			/* role that deployed it: runs its scripts */
+} BpmGraph;
+
+/* compile.c */
+extern BpmGraph *bpm_graph_compile(Jsonb *source, bool deploying);
+extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
+extern const char *bpm_node_kind_name(BpmNodeKind kind);
+
+/* definition.c */
+extern BpmGraph *bpm_graph_get(int64 definition_id);
+extern int64 bpm_definition_latest(const char *key);
+
+#endif							/* BPM_DEFINITION_H */

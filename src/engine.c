@@ -1,0 +1,561 @@
+/*
+ * src/engine.c
+ *
+ * The step loop: move the tokens of one locked instance until every token
+ * rests (at a task, a join or inside a sub-process) or is consumed. The
+ * token state machine is drawn in engine.h.
+ *
+ * A step loads the instance's resting tokens, works on them in memory, and
+ * writes only what changed: a token that comes to rest is inserted or
+ * updated, a consumed one deleted, the instance row saved once at the end.
+ * Every node a token enters is a token_moved event.
+ *
+ * Joins. A parallel join fires when a token has arrived on each incoming
+ * flow; it consumes one token per flow. An inclusive join fires once no
+ * other live token of its scope can still reach it (compile.c precomputes
+ * which nodes can); it consumes every token waiting at it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "engine.h"
+#include "jsonb_util.h"
+#include "spi_util.h"
+
+/* A step that enters more nodes than this without resting is a loop. */
+#define MAX_STEPS_PER_RUN 10000
+
+typedef enum TokenState
+{
+	TOKEN_MOVING,
+	TOKEN_WAITING,
+	TOKEN_JOINING,
+	TOKEN_SCOPE,
+	TOKEN_DONE
+} TokenState;
+
+static const char *const token_state_names[] = {"moving", "waiting", "joining", "scope", "done"};
+
+typedef struct Token
+{
+	int64		row_id;			/* 0 until the token has rested */
+	int			node;
+	int			scope;			/* index of the sub-process token, -1 at top */
+	int			via;			/* flow it arrived by, -1 if none */
+	TokenState	state;
+	bool		dirty;			/* joining, row not yet written */
+} Token;
+
+typedef struct Run
+{
+	BpmInstance *inst;
+	BpmGraph   *g;
+	Token	   *tokens;
+	int			ntokens;
+	int			maxtokens;
+	int		   *queue;			/* FIFO of moving token indexes */
+	int			qhead;
+	int			qtail;
+	int			qmax;
+	int			steps;
+} Run;
+
+static void run_loop(Run *run);
+
+static void
+run_init(Run *run, BpmInstance *inst)
+{
+	memset(run, 0, sizeof(Run));
+	run->inst = inst;
+	run->g = inst->graph;
+	run->maxtokens = 16;
+	run->tokens = palloc(sizeof(Token) * run->maxtokens);
+	run->qmax = 16;
+	run->queue = palloc(sizeof(int) * run->qmax);
+}
+
+static void
+push(Run *run, int t)
+{
+	run->tokens[t].state = TOKEN_MOVING;
+	if (run->qtail == run->qmax)
+	{
+		run->qmax *= 2;
+		run->queue = repalloc(run->queue, sizeof(int) * run->qmax);
+	}
+	run->queue[run->qtail++] = t;
+}
+
+static int
+token_add(Run *run, int64 row_id, int node, int scope, int via, TokenState state)
+{
+	Token	   *t;
+
+	if (run->ntokens == run->maxtokens)
+	{
+		run->maxtokens *= 2;
+		run->tokens = repalloc(run->tokens, sizeof(Token) * run->maxtokens);
+	}
+	t = &run->tokens[run->ntokens];
+	t->row_id = row_id;
+	t->node = node;
+	t->scope = scope;
+	t->via = via;
+	t->state = state;
+	t->dirty = false;
+	return run->ntokens++;
+}
+
+static int
+token_new(Run *run, int node, int scope, int via)
+{
+	int			t = token_add(run, 0, node, scope, via, TOKEN_MOVING);
+
+	push(run, t);
+	return t;
+}
+
+/* Write a resting token's row: insert the first time, update later. */
+static void
+token_write(Run *run, int t)
+{
+	static BpmStatement insert = {
+		"INSERT INTO bpm.token (instance_id, node_id, scope_id, state, arrived_via) "
+		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		5, {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID}
+	};
+	static BpmStatement update = {
+		"UPDATE bpm.token SET node_id = $3, scope_id = $4, state = $5, arrived_via = $6 "
+		"WHERE instance_id = $1 AND id = $2",
+		6, {INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID}
+	};
+	Token	   *tok = &run->tokens[t];
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int			k = 0;
+
+	values[k++] = Int64GetDatum(run->inst->id);
+	if (tok->row_id)
+		values[k++] = Int64GetDatum(tok->row_id);
+	values[k++] = CStringGetTextDatum(run->g->nodes[tok->node].id);
+	nulls[k] = BPM_NULL(tok->scope < 0);
+	values[k++] = tok->scope >= 0 ? Int64GetDatum(run->tokens[tok->scope].row_id) : (Datum) 0;
+	values[k++] = CStringGetTextDatum(token_state_names[tok->state]);
+	nulls[k] = BPM_NULL(tok->via < 0);
+	values[k++] = tok->via >= 0 ? CStringGetTextDatum(run->g->flows[tok->via].id) : (Datum) 0;
+
+	if (tok->row_id)
+		bpm_spi_run(&update, values, nulls);
+	else
+	{
+		bpm_spi_run(&insert, values, nulls);
+		tok->row_id = bpm_spi_int64(0, 1);
+	}
+	tok->dirty = false;
+}
+
+static void
+token_rest(Run *run, int t, TokenState state)
+{
+	run->tokens[t].state = state;
+	if (state == TOKEN_JOINING)
+		run->tokens[t].dirty = true;	/* written at the end if still joining */
+	else
+		token_write(run, t);
+}
+
+static void
+token_done(Run *run, int t)
+{
+	static BpmStatement delete = {
+		"DELETE FROM bpm.token WHERE instance_id = $1 AND id = $2",
+		2, {INT8OID, INT8OID}
+	};
+	Token	   *tok = &run->tokens[t];
+
+	tok->state = TOKEN_DONE;
+	tok->dirty = false;
+	if (tok->row_id)
+	{
+		Datum		values[2] = {Int64GetDatum(run->inst->id), Int64GetDatum(tok->row_id)};
+
+		bpm_spi_run(&delete, values, NULL);
+	}
+}
+
+static bool
+is_live(Token *tok)
+{
+	return tok->state != TOKEN_DONE;
+}
+
+/* Is token t inside scope (directly or nested)? Every token is inside -1. */
+static bool
+inside(Run *run, int t, int scope)
+{
+	int			s = run->tokens[t].scope;
+
+	if (scope < 0)
+		return true;
+	for (; s >= 0; s = run->tokens[s].scope)
+		if (s == scope)
+			return true;
+	return false;
+}
+
+/* Token t leaves its node by the given flows; extra flows fork new tokens. */
+static void
+take_flows(Run *run, int t, const int *flows, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			target = run->g->flows[flows[i]].target;
+
+		if (i == 0)
+		{
+			run->tokens[t].node = target;
+			run->tokens[t].via = flows[i];
+			push(run, t);
+		}
+		else
+			token_new(run, target, run->tokens[t].scope, flows[i]);
+	}
+}
+
+static void
+take_all_outgoing(Run *run, int t)
+{
+	BpmNode    *node = &run->g->nodes[run->tokens[t].node];
+
+	take_flows(run, t, node->outgoing, node->nout);
+}
+
+/* When the last live token of a scope is gone, the scope completes. */
+static void
+scope_check(Run *run, int scope)
+{
+	int			i;
+
+	for (i = 0; i < run->ntokens; i++)
+		if (is_live(&run->tokens[i]) && run->tokens[i].scope == scope)
+			return;
+	if (scope >= 0)
+		take_all_outgoing(run, scope);
+	else if (strcmp(run->inst->state, "running") == 0)
+		bpm_instance_end(run->inst, "completed", NULL);
+}
+
+/* End every live token inside scope, cancelling the work they wait on. */
+static void
+kill_scope(Run *run, int scope)
+{
+	int			i;
+
+	for (i = 0; i < run->ntokens; i++)
+	{
+		Token	   *tok = &run->tokens[i];
+
+		if (!is_live(tok) || !inside(run, i, scope))
+			continue;
+		if (tok->state == TOKEN_WAITING)
+			bpm_activity_cancel_work(run->inst, tok->row_id);
+		token_done(run, i);
+	}
+}
+
+/* A joining token at t's node and scope that arrived by flow, or -1. */
+static int
+joining_by(Run *run, int t, int flow)
+{
+	Token	   *me = &run->tokens[t];
+	int			j;
+
+	if (me->via == flow)
+		return t;
+	for (j = 0; j < run->ntokens; j++)
+	{
+		Token	   *tok = &run->tokens[j];
+
+		if (tok->state == TOKEN_JOINING && tok->node == me->node &&
+			tok->scope == me->scope && tok->via == flow)
+			return j;
+	}
+	return -1;
+}
+
+/* Parallel join: fire when every incoming flow has a token. */
+static void
+parallel_join(Run *run, int t)
+{
+	BpmNode    *node = &run->g->nodes[run->tokens[t].node];
+	int		   *found = palloc(sizeof(int) * node->nin);
+	int			i;
+
+	token_rest(run, t, TOKEN_JOINING);
+	for (i = 0; i < node->nin; i++)
+		if ((found[i] = joining_by(run, t, node->incoming[i])) < 0)
+			return;				/* still waiting for a branch */
+	for (i = 0; i < node->nin; i++)
+		if (found[i] != t)
+			token_done(run, found[i]);
+	run->tokens[t].dirty = false;
+	take_all_outgoing(run, t);
+}
+
+/* Can a live token of the join's scope still reach the inclusive join? */
+static bool
+inclusive_join_blocked(Run *run, int join_token)
+{
+	Token	   *jt = &run->tokens[join_token];
+	BpmNode    *join = &run->g->nodes[jt->node];
+	int			i;
+
+	for (i = 0; i < run->ntokens; i++)
+	{
+		Token	   *tok = &run->tokens[i];
+
+		if (!is_live(tok) || tok->scope != jt->scope)
+			continue;
+		if (tok->state == TOKEN_JOINING && tok->node == jt->node)
+			continue;
+		if (join->reaches_me[tok->node])
+			return true;
+	}
+	return false;
+}
+
+/* Fire every inclusive join nothing can reach any more; true if one fired. */
+static bool
+fire_inclusive_joins(Run *run)
+{
+	bool		fired = false;
+	int			i;
+	int			j;
+
+	for (i = 0; i < run->ntokens; i++)
+	{
+		Token	   *tok = &run->tokens[i];
+		BpmNode    *node = &run->g->nodes[tok->node];
+		int		   *chosen;
+		int			n;
+
+		if (tok->state != TOKEN_JOINING || node->kind != BPM_INCLUSIVE_GATEWAY ||
+			inclusive_join_blocked(run, i))
+			continue;
+		for (j = i + 1; j < run->ntokens; j++)
+			if (run->tokens[j].state == TOKEN_JOINING && run->tokens[j].node == tok->node &&
+				run->tokens[j].scope == tok->scope)
+				token_done(run, j);
+		tok->dirty = false;
+		chosen = palloc(sizeof(int) * node->nout);
+		n = bpm_gateway_choose(run->inst, node, chosen);
+		take_flows(run, i, chosen, n);
+		fired = true;
+	}
+	return fired;
+}
+
+static Jsonb *
+moved_data(Run *run, int via)
+{
+	if (via < 0)
+		return NULL;
+	return bpm_jb_build(1, (const char *[]) {"flow"},
+						(Jsonb *[]) {bpm_jb_string(run->g->flows[via].id)});
+}
+
+/* The behaviour of the node token t has just entered. */
+static void
+enter(Run *run, int t)
+{
+	BpmInstance *inst = run->inst;
+	int			node_index = run->tokens[t].node;
+	BpmNode    *node = &run->g->nodes[node_index];
+	int		   *chosen;
+	int			n;
+
+	if (++run->steps > MAX_STEPS_PER_RUN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("instance %lld entered more than %d nodes in one step, last \"%s\"",
+						(long long) inst->id, MAX_STEPS_PER_RUN, node->id),
+				 errhint("The definition has a loop without a task or event to wait on.")));
+	bpm_event(inst, "token_moved", node->id, 0, 0, moved_data(run, run->tokens[t].via));
+
+	switch (node->kind)
+	{
+		case BPM_START_EVENT:
+		case BPM_INTERMEDIATE_EVENT:
+			take_all_outgoing(run, t);
+			break;
+		case BPM_END_EVENT:
+			token_done(run, t);
+			scope_check(run, run->tokens[t].scope);
+			break;
+		case BPM_TERMINATE_END_EVENT:
+			token_done(run, t);
+			kill_scope(run, run->tokens[t].scope);
+			if (run->tokens[t].scope < 0)
+				bpm_instance_end(inst, "completed",
+								 psprintf("terminate end event \"%s\"", node->id));
+			else
+				scope_check(run, run->tokens[t].scope);
+			break;
+		case BPM_USER_TASK:
+			token_rest(run, t, TOKEN_WAITING);
+			bpm_activity_create_task(inst, node, run->tokens[t].row_id);
+			break;
+		case BPM_SERVICE_TASK:
+			token_rest(run, t, TOKEN_WAITING);
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id);
+			break;
+		case BPM_SCRIPT_TASK:
+			bpm_activity_run_script(inst, node);
+			take_all_outgoing(run, t);
+			break;
+		case BPM_PARALLEL_GATEWAY:
+			if (node->nin > 1)
+				parallel_join(run, t);
+			else
+				take_all_outgoing(run, t);
+			break;
+		case BPM_INCLUSIVE_GATEWAY:
+			if (node->nin > 1)
+			{
+				token_rest(run, t, TOKEN_JOINING);
+				break;
+			}
+			/* FALLTHROUGH */
+		case BPM_EXCLUSIVE_GATEWAY:
+			chosen = palloc(sizeof(int) * node->nout);
+			n = bpm_gateway_choose(inst, node, chosen);
+			take_flows(run, t, chosen, n);
+			break;
+		case BPM_SUBPROCESS:
+			token_rest(run, t, TOKEN_SCOPE);
+			token_new(run, node->start, t, -1);
+			break;
+	}
+}
+
+static void
+run_loop(Run *run)
+{
+	int			i;
+
+	do
+	{
+		while (run->qhead < run->qtail)
+		{
+			int			t = run->queue[run->qhead++];
+
+			if (run->tokens[t].state == TOKEN_MOVING)
+				enter(run, t);
+		}
+	} while (fire_inclusive_joins(run));
+
+	for (i = 0; i < run->ntokens; i++)
+		if (run->tokens[i].dirty)
+			token_write(run, i);
+	bpm_instance_save(run->inst);
+}
+
+static int
+flow_index(BpmGraph *g, BpmNode *node, const char *flow_id)
+{
+	int			i;
+
+	for (i = 0; flow_id && i < node->nin; i++)
+		if (strcmp(g->flows[node->incoming[i]].id, flow_id) == 0)
+			return node->incoming[i];
+	return -1;
+}
+
+/* Load the instance's resting tokens (parents before children: id order). */
+static void
+load_tokens(Run *run)
+{
+	static BpmStatement stmt = {
+		"SELECT id, node_id, scope_id, state, arrived_via FROM bpm.token "
+		"WHERE instance_id = $1 ORDER BY id",
+		1, {INT8OID}
+	};
+	Datum		arg = Int64GetDatum(run->inst->id);
+	int			n = bpm_spi_run(&stmt, &arg, NULL);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		char	   *node_id = bpm_spi_text(i, 2);
+		int64		scope_row = bpm_spi_int64(i, 3);
+		char	   *state = bpm_spi_text(i, 4);
+		int			node = bpm_graph_find(run->g, node_id);
+		int			scope = -1;
+		TokenState	st = TOKEN_WAITING;
+		int			j;
+
+		if (node < 0)
+			elog(ERROR, "pg_bpm: token of instance %lld rests at unknown node \"%s\"",
+				 (long long) run->inst->id, node_id);
+		for (j = 0; j < run->ntokens && scope_row != 0; j++)
+			if (run->tokens[j].row_id == scope_row)
+				scope = j;
+		for (j = TOKEN_WAITING; j <= TOKEN_SCOPE; j++)
+			if (strcmp(state, token_state_names[j]) == 0)
+				st = (TokenState) j;
+		token_add(run, bpm_spi_int64(i, 1), node, scope,
+				  flow_index(run->g, &run->g->nodes[node], bpm_spi_text(i, 5)), st);
+	}
+}
+
+/* Start a freshly created instance at its start event. */
+void
+bpm_engine_start(BpmInstance *inst)
+{
+	Run			run;
+
+	run_init(&run, inst);
+	bpm_event(inst, "instance_started", NULL, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"definition", "data"},
+						   (Jsonb *[]) {bpm_jb_string(run.g->key), inst->data}));
+	token_new(&run, run.g->start, -1, -1);
+	run_loop(&run);
+}
+
+/* The token that waited at an activity leaves it by all outgoing flows. */
+void
+bpm_engine_resume(BpmInstance *inst, int64 token_id)
+{
+	Run			run;
+	int			i;
+
+	run_init(&run, inst);
+	load_tokens(&run);
+	for (i = 0; i < run.ntokens; i++)
+		if (run.tokens[i].row_id == token_id && run.tokens[i].state == TOKEN_WAITING)
+		{
+			take_all_outgoing(&run, i);
+			run_loop(&run);
+			return;
+		}
+	elog(ERROR, "pg_bpm: instance %lld has no token %lld waiting",
+		 (long long) inst->id, (long long) token_id);
+}
+
+/* Terminate the instance: cancel its open tasks and jobs, drop its tokens. */
+void
+bpm_engine_cancel(BpmInstance *inst, const char *reason)
+{
+	Run			run;
+
+	run_init(&run, inst);
+	load_tokens(&run);
+	kill_scope(&run, -1);
+	bpm_instance_end(inst, "terminated", reason);
+	bpm_instance_save(inst);
+}

@@ -1,0 +1,68 @@
+/*
+ * src/engine.h
+ *
+ * The engine moves the tokens of one locked instance through its graph.
+ * Every entry point first locks the instance row (bpm_instance_lock), then
+ * works only on that instance's rows, and finally saves the instance row
+ * (data, state and the event chain anchor) once.
+ *
+ * Token states (bpm.token.state), drawn as the engine moves them:
+ *
+ *    (new) --enter node--> moving --user/service task--> waiting --completed--> moving
+ *                            |  \--join gateway, others missing--> joining --join fires--> moving
+ *                            |  \--sub-process--> scope --sub-process ends--> moving
+ *                            \--end event, or consumed by a join--> (row deleted)
+ *
+ * Only tokens at rest (waiting, joining, scope) have rows; a moving token
+ * lives in memory for the length of one engine step.
+ */
+#ifndef BPM_ENGINE_H
+#define BPM_ENGINE_H
+
+#include "audit.h"
+#include "definition.h"
+
+typedef struct BpmInstance
+{
+	int64		id;
+	int64		definition_id;
+	BpmGraph   *graph;
+	const char *state;			/* running, completed, terminated */
+	Jsonb	   *data;
+	const char *actor;
+	const char *end_reason;
+	bool		dirty;			/* data or state changed */
+	BpmChain	chain;
+} BpmInstance;
+
+/* instance.c */
+extern int64 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
+								 const char *business_key, const char *actor);
+extern void bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor);
+extern void bpm_instance_require_running(BpmInstance *inst, const char *action);
+extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
+							   int64 task_id, int64 job_id);
+extern void bpm_instance_end(BpmInstance *inst, const char *state, const char *reason);
+extern void bpm_instance_save(BpmInstance *inst);
+extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
+					   int64 task_id, int64 job_id, Jsonb *data);
+
+/* engine.c */
+extern void bpm_engine_start(BpmInstance *inst);
+extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);
+extern void bpm_engine_cancel(BpmInstance *inst, const char *reason);
+
+/* activity.c: what entering an activity does; returns the task or job id */
+extern int64 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id);
+extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id);
+extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node);
+extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);
+
+/* gateway.c: the outgoing flows a deciding gateway takes */
+extern int	bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen);
+
+/* expr.c */
+extern bool bpm_expr_match(JsonPath *condition, Jsonb *data);
+extern Jsonb *bpm_expr_first(JsonPath *path, Jsonb *data);
+
+#endif							/* BPM_ENGINE_H */

@@ -1,0 +1,88 @@
+/*
+ * src/process.c
+ *
+ * bpm.start and bpm.cancel: the SQL entry points that create and end
+ * process instances. Each runs the engine as the owner of the bpm schema,
+ * recording the calling actor.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "actor.h"
+#include "engine.h"
+#include "jsonb_util.h"
+#include "spi_util.h"
+
+/*
+ * bpm.start(key text, data jsonb DEFAULT '{}', business_key text DEFAULT NULL) RETURNS bigint
+ *
+ * Starts the latest version of the process key and runs it until every
+ * token rests. The new instance row is locked by its insert. Raises 42704
+ * for an unknown key, 22023 for data that is not an object, and whatever
+ * the first step raises (a gateway with no way out, a failing script),
+ * with nothing written.
+ */
+PG_FUNCTION_INFO_V1(bpm_start);
+Datum
+bpm_start(PG_FUNCTION_ARGS)
+{
+	char	   *key;
+	Jsonb	   *data;
+	char	   *business_key;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("process key must not be null")));
+	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
+	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	bpm_become_owner(&saved);
+	bpm_spi_connect();
+	bpm_instance_create(&inst, bpm_definition_latest(key), data, business_key, actor);
+	bpm_engine_start(&inst);
+	bpm_spi_finish();
+	bpm_restore_identity(&saved);
+	PG_RETURN_INT64(inst.id);
+}
+
+/*
+ * bpm.cancel(instance_id bigint, reason text DEFAULT NULL) RETURNS void
+ *
+ * Terminates a running instance: its open tasks become cancelled, its jobs
+ * are removed, its tokens dropped, each with an event. Locks the instance
+ * row. Raises 42704 for an unknown instance and 55000 if it has ended.
+ */
+PG_FUNCTION_INFO_V1(bpm_cancel);
+Datum
+bpm_cancel(PG_FUNCTION_ARGS)
+{
+	int64		instance_id;
+	char	   *reason;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("instance id must not be null")));
+	instance_id = PG_GETARG_INT64(0);
+	reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	bpm_become_owner(&saved);
+	bpm_spi_connect();
+	bpm_instance_lock(&inst, instance_id, actor);
+	bpm_instance_require_running(&inst, "cancel");
+	bpm_engine_cancel(&inst, reason);
+	bpm_spi_finish();
+	bpm_restore_identity(&saved);
+	PG_RETURN_VOID();
+}

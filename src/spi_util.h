@@ -1,0 +1,40 @@
+/*
+ * src/spi_util.h
+ *
+ * Small helpers over SPI: saved plans prepared once per backend, execution
+ * with an exact check of the result, and typed access to result columns.
+ */
+#ifndef BPM_SPI_UTIL_H
+#define BPM_SPI_UTIL_H
+
+#include "executor/spi.h"
+#include "utils/jsonb.h"
+
+/*
+ * A statement prepared on first use and kept for the life of the backend.
+ * Declare one per call site: static BpmStatement stmt = {"SELECT ...", 2, {INT8OID, TEXTOID}};
+ */
+typedef struct BpmStatement
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[12];
+	SPIPlanPtr	plan;
+} BpmStatement;
+
+extern void bpm_spi_connect(void);
+extern void bpm_spi_finish(void);
+extern int	bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls);
+
+extern bool bpm_spi_isnull(int row, int col);
+extern int64 bpm_spi_int64(int row, int col);
+extern int32 bpm_spi_int32(int row, int col);
+extern char *bpm_spi_text(int row, int col);	/* NULL when SQL NULL */
+extern Jsonb *bpm_spi_jsonb(int row, int col);	/* NULL when SQL NULL */
+extern bytea *bpm_spi_bytea(int row, int col); /* NULL when SQL NULL */
+extern Datum bpm_spi_datum(int row, int col, bool *isnull);
+
+/* Nulls array helper: ' ' or 'n' for each value */
+#define BPM_NULL(isnull) ((isnull) ? 'n' : ' ')
+
+#endif							/* BPM_SPI_UTIL_H */

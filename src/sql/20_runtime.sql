@@ -1,0 +1,87 @@
+-- src/sql/20_runtime.sql: instances, tokens, tasks, jobs.
+--
+-- Every runtime table carries the id of its (root) instance. Rows are
+-- written only by the engine, which runs as the owner of these tables; the
+-- guards in 30_task.sql refuse writes that bypass it.
+
+CREATE TABLE bpm.instance (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind            text NOT NULL DEFAULT 'process' CHECK (kind IN ('process', 'case')),
+    definition_id   bigint NOT NULL REFERENCES bpm.definition,
+    parent_id       bigint REFERENCES bpm.instance,
+    business_key    text,
+    state           text NOT NULL DEFAULT 'running'
+                    CHECK (state IN ('running', 'completed', 'terminated')),
+    data            jsonb NOT NULL DEFAULT '{}',
+    started_at      timestamptz NOT NULL DEFAULT now(),
+    started_by      text NOT NULL,
+    ended_at        timestamptz,
+    ended_by        text,
+    end_reason      text,
+    last_event_id   bigint,
+    last_event_hash bytea
+);
+CREATE INDEX instance_running_idx ON bpm.instance (definition_id) WHERE state = 'running';
+CREATE INDEX instance_business_key_idx ON bpm.instance (business_key) WHERE business_key IS NOT NULL;
+COMMENT ON TABLE bpm.instance IS 'Process instances (and, later, cases); data holds the process variables';
+COMMENT ON COLUMN bpm.instance.last_event_hash IS 'Hash of the newest event of this instance: the anchor of its event chain';
+
+CREATE TABLE bpm.token (
+    instance_id  bigint NOT NULL,
+    id           bigint GENERATED ALWAYS AS IDENTITY,
+    node_id      text NOT NULL,
+    scope_id     bigint,
+    state        text NOT NULL CHECK (state IN ('waiting', 'joining', 'scope')),
+    arrived_via  text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (instance_id, id)
+);
+COMMENT ON TABLE bpm.token IS 'Where running instances wait: at a task (waiting), a join (joining) or inside a sub-process (scope)';
+
+CREATE TABLE bpm.task (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    instance_id      bigint NOT NULL,
+    token_id         bigint,
+    node_id          text NOT NULL,
+    title            text NOT NULL,
+    status           text NOT NULL DEFAULT 'open'
+                     CHECK (status IN ('open', 'completed', 'cancelled')),
+    assignee         text,
+    candidate_groups text[] NOT NULL DEFAULT '{}',
+    priority         integer NOT NULL DEFAULT 50,
+    due_at           timestamptz,
+    required         text[] NOT NULL DEFAULT '{}',
+    output           jsonb,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    completed_at     timestamptz,
+    completed_by     text
+);
+CREATE INDEX task_instance_idx ON bpm.task (instance_id, node_id);
+CREATE INDEX task_open_assignee_idx ON bpm.task (assignee) WHERE status = 'open';
+COMMENT ON TABLE bpm.task IS 'Human work items; completing one is an UPDATE of its row';
+
+CREATE TABLE bpm.job (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    instance_id     bigint NOT NULL,
+    token_id        bigint,
+    node_id         text NOT NULL,
+    kind            text NOT NULL DEFAULT 'external' CHECK (kind IN ('external')),
+    topic           text,
+    retries         integer NOT NULL CHECK (retries >= 0),
+    attempts        integer NOT NULL DEFAULT 0,
+    due_at          timestamptz NOT NULL DEFAULT now(),
+    locked_by       text,
+    lock_expires_at timestamptz,
+    last_error      text,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX job_fetch_idx ON bpm.job (topic, due_at) WHERE retries > 0;
+CREATE INDEX job_instance_idx ON bpm.job (instance_id);
+COMMENT ON TABLE bpm.job IS 'Work to do later or elsewhere; a job with no retries left is an incident';
+
+CREATE TABLE bpm.actor_group (
+    actor      text NOT NULL,
+    group_name text NOT NULL,
+    PRIMARY KEY (actor, group_name)
+);
+COMMENT ON TABLE bpm.actor_group IS 'Which actors belong to which candidate groups';

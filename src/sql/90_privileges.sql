@@ -1,0 +1,22 @@
+-- src/sql/90_privileges.sql: who may do what after installation.
+--
+-- The engine's C functions run their writes as the owner of the bpm schema
+-- (the role that created the extension), so callers need no privileges on
+-- the tables themselves. Everyone may read the model and call the API; the
+-- rules of each task (assignee, candidate groups, four eyes) are enforced by
+-- the triggers whoever writes. Direct writes are limited to the task columns
+-- that a person may change.
+
+GRANT USAGE ON SCHEMA bpm TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA bpm TO PUBLIC;
+GRANT UPDATE (status, output, assignee, priority, due_at) ON bpm.task TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('bpm.definition', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.node', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.flow', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.instance', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.token', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
