@@ -173,7 +173,10 @@ run_as() {
     is_root || path+=":$PATH"
     local envs=(env -u LANGUAGE PATH="$path" LANG=C.UTF-8 LC_ALL=C.UTF-8)
     if is_root; then
-        runuser -u "$PGBPM_RUN_USER" -- "${envs[@]}" "$@"
+        # From a cwd it cannot enter (/root/...), the run user starts in /.
+        # shellcheck disable=SC2016  # expanded by the inner bash
+        runuser -u "$PGBPM_RUN_USER" -- "${envs[@]}" \
+            bash -c '[ -x "$(pwd -P)" ] || cd /; exec "$@"' run_as "$@"
     else
         "${envs[@]}" "$@"
     fi
@@ -209,8 +212,8 @@ ensure_tmp_base() {
 # ------------------------------------------------------------------ cluster
 
 # cluster_setup NAME: sets PGBPM_CLUSTER_DIR (NAME under the base dir),
-# PGDATA, PGBPM_LOGFILE and PGHOST/PGPORT/PGUSER; takes a lock so two runs
-# can't share the cluster; stops and removes a previous cluster of that name.
+# PGDATA, PGBPM_LOGFILE and PGHOST/PGPORT/PGUSER, and takes a lock so that
+# two runs never share the cluster (the second one waits).
 cluster_setup() {
     local name="$1" base
     base="${PGBPM_CLUSTER_BASE:-$PGBPM_ROOT/.cluster}"
@@ -239,7 +242,9 @@ cluster_base_usable() {
     if own_for_run_user "$dir" 2>/dev/null && run_user_can -w "$dir" -a -x "$dir"; then
         return 0
     fi
-    rmdir "$dir" "$base" 2>/dev/null || true     # leave no empty probe dirs
+    # Leave no empty probe directories behind in the checkout.
+    rmdir "$dir" 2>/dev/null || true
+    [[ "$base" != "$PGBPM_ROOT/.cluster" ]] || rmdir "$base" 2>/dev/null || true
     return 1
 }
 
