@@ -38,8 +38,8 @@ bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen)
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_NOT_FOUND),
-				 errmsg("gateway \"%s\" of instance %lld: no outgoing flow's condition holds and there is no default flow",
-						node->id, (long long) inst->id),
+				 errmsg("gateway \"%s\" of process \"%s\": no outgoing flow's condition holds and there is no default flow",
+						node->id, g->key),
 				 errdetail("Instance data: %s",
 						   JsonbToCString(NULL, &inst->data->root, VARSIZE(inst->data))),
 				 errhint("Add a flow with \"default\": true to the gateway, or complete the step with data that satisfies a condition.")));
