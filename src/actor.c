@@ -11,6 +11,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/syscache.h"
 
 #include "actor.h"
@@ -70,6 +71,7 @@ void
 bpm_become(Oid role, BpmIdentity *saved)
 {
 	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	saved->guc_level = 0;
 	SetUserIdAndSecContext(role, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
 }
 
@@ -77,11 +79,16 @@ void
 bpm_become_owner(BpmIdentity *saved)
 {
 	bpm_become(bpm_schema_owner(), saved);
+	saved->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
 bpm_restore_identity(const BpmIdentity *saved)
 {
+	if (saved->guc_level > 0)
+		AtEOXact_GUC(true, saved->guc_level);
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 

@@ -5,7 +5,10 @@
  * setting bpm.actor when an application sets it, else the current role.
  * The engine writes its tables as the owner of the bpm schema (as
  * PostgreSQL's RI triggers act as the table owner), so callers need no
- * privileges on the tables themselves.
+ * privileges on the tables themselves. While it does, search_path is
+ * pinned to pg_catalog, pg_temp, as for a SECURITY DEFINER function with
+ * SET search_path: a caller's schemas can never shadow what the engine's
+ * statements call.
  */
 #ifndef BPM_ACTOR_H
 #define BPM_ACTOR_H
@@ -14,6 +17,7 @@ typedef struct BpmIdentity
 {
 	Oid			userid;
 	int			sec_context;
+	int			guc_level;		/* 0, or the GUC nest level of a pinned search_path */
 } BpmIdentity;
 
 extern char *bpm_actor_setting;

@@ -324,8 +324,16 @@ check_script_function(Compiler *c, const char *name, const char *element)
 {
 	List	   *names = stringToQualifiedNameList(name);
 	Oid			argtypes[1] = {JSONBOID};
-	Oid			fn = LookupFuncName(names, 1, argtypes, true);
+	Oid			fn;
 
+	if (list_length(names) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: function \"%s\" must be schema-qualified",
+						c->key, element, name),
+				 errhint("Write \"public.%s\": scripts run with search_path = pg_catalog, pg_temp, so a name never depends on who runs the process.",
+						 name)));
+	fn = LookupFuncName(names, 1, argtypes, true);
 	if (!OidIsValid(fn))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),

@@ -471,37 +471,43 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 }
 
 /*
- * Look up an open task and lock its instance (the engine's lock order:
- * instance first, then its rows). Fills *assignee and *groups when asked.
- * Raises 42704 for an unknown task, 55000 for one that is not open.
+ * Lock the instance of a task (the engine's lock order: instance first,
+ * then its rows), in one statement. Raises 42704 for an unknown task.
+ */
+static void
+lock_task_instance(int64 task_id)
+{
+	static BpmStatement lock = {
+		"SELECT 1 FROM bpm.instance WHERE id = "
+		"(SELECT instance_id FROM bpm.task WHERE id = $1) FOR NO KEY UPDATE",
+		1, {INT8OID}
+	};
+	Datum		arg = Int64GetDatum(task_id);
+
+	if (bpm_spi_run(&lock, &arg, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("task %lld does not exist", (long long) task_id)));
+}
+
+/*
+ * Lock a task's instance, then read the task as it is now (after any
+ * transaction that held the lock) and require it to be open. Fills
+ * *assignee and *groups when asked. Raises 42704 and 55000.
  */
 static void
 lock_open_task(int64 task_id, char **assignee, Datum *groups, bool *has_groups)
 {
-	static BpmStatement find = {
-		"SELECT instance_id FROM bpm.task WHERE id = $1",
-		1, {INT8OID}
-	};
-	static BpmStatement lock = {
-		"SELECT 1 FROM bpm.instance WHERE id = $1 FOR NO KEY UPDATE",
-		1, {INT8OID}
-	};
 	static BpmStatement reread = {
 		"SELECT status, assignee, candidate_groups, completed_by, completed_at::text, node_id "
 		"FROM bpm.task WHERE id = $1",
 		1, {INT8OID}
 	};
 	Datum		arg = Int64GetDatum(task_id);
-	Datum		instance;
 	TaskRow		row;
 	bool		isnull;
 
-	if (bpm_spi_run(&find, &arg, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("task %lld does not exist", (long long) task_id)));
-	instance = Int64GetDatum(bpm_spi_int64(0, 1));
-	bpm_spi_run(&lock, &instance, NULL);
+	lock_task_instance(task_id);
 	bpm_spi_run(&reread, &arg, NULL);
 	memset(&row, 0, sizeof(row));
 	row.id = task_id;
@@ -527,17 +533,17 @@ lock_open_task(int64 task_id, char **assignee, Datum *groups, bool *has_groups)
  * caller's column privileges apply. One guarded statement.
  */
 static void
-update_task_as_caller(const BpmIdentity *caller, const char *sql, int nargs,
-					  Oid *argtypes, Datum *values, const char *nulls)
+update_task_as_caller(const BpmIdentity *caller, BpmStatement *stmt,
+					  Datum *values, const char *nulls)
 {
 	BpmIdentity owner;
-	int			rc;
+	int			n;
 
 	bpm_become(caller->userid, &owner);
-	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+	n = bpm_spi_run(stmt, values, nulls);
 	bpm_restore_identity(&owner);
-	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
-		elog(ERROR, "pg_bpm: task update affected %llu rows", (unsigned long long) SPI_processed);
+	if (n != 1)
+		elog(ERROR, "pg_bpm: task update affected %d rows", n);
 }
 
 /*
@@ -551,7 +557,10 @@ PG_FUNCTION_INFO_V1(bpm_complete_task);
 Datum
 bpm_complete_task(PG_FUNCTION_ARGS)
 {
-	Oid			argtypes[2] = {INT8OID, JSONBOID};
+	static BpmStatement complete = {
+		"UPDATE bpm.task SET status = 'completed', output = $2 WHERE id = $1",
+		2, {INT8OID, JSONBOID}
+	};
 	Datum		values[2];
 	BpmIdentity caller;
 
@@ -564,10 +573,9 @@ bpm_complete_task(PG_FUNCTION_ARGS)
 
 	bpm_become_owner(&caller);
 	bpm_spi_connect();
-	lock_open_task(PG_GETARG_INT64(0), NULL, NULL, NULL);
-	update_task_as_caller(&caller,
-						  "UPDATE bpm.task SET status = 'completed', output = $2 WHERE id = $1",
-						  2, argtypes, values, NULL);
+	/* the BEFORE trigger checks the task's state under this lock */
+	lock_task_instance(PG_GETARG_INT64(0));
+	update_task_as_caller(&caller, &complete, values, NULL);
 	bpm_spi_finish();
 	bpm_restore_identity(&caller);
 	PG_RETURN_VOID();
@@ -576,14 +584,16 @@ bpm_complete_task(PG_FUNCTION_ARGS)
 static void
 set_assignee(const BpmIdentity *caller, int64 task_id, const char *assignee)
 {
-	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	static BpmStatement update = {
+		"UPDATE bpm.task SET assignee = $2 WHERE id = $1",
+		2, {INT8OID, TEXTOID}
+	};
 	Datum		values[2];
 	char		nulls[2] = {' ', BPM_NULL(assignee == NULL)};
 
 	values[0] = Int64GetDatum(task_id);
 	values[1] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
-	update_task_as_caller(caller, "UPDATE bpm.task SET assignee = $2 WHERE id = $1",
-						  2, argtypes, values, nulls);
+	update_task_as_caller(caller, &update, values, nulls);
 }
 
 /*
