@@ -20,3 +20,12 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.task', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
+
+-- Identity sequences too: without them a restored database would hand out
+-- ids that its rows already use.
+SELECT pg_catalog.pg_extension_config_dump('bpm.definition_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.instance_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.token_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.job_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.event_id_seq', '');
