@@ -92,6 +92,34 @@ bpm_restore_identity(const BpmIdentity *saved)
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
+/*
+ * Enter and leave the engine from an SQL-callable function or trigger: act
+ * as the schema owner with the pinned search_path, SPI connected.
+ */
+void
+bpm_engine_enter(BpmIdentity *saved)
+{
+	bpm_become_owner(saved);
+	bpm_spi_connect();
+}
+
+void
+bpm_engine_leave(const BpmIdentity *saved)
+{
+	bpm_spi_finish();
+	bpm_restore_identity(saved);
+}
+
+/* Refuse a NULL argument of a non-strict function (22004). */
+void
+bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+}
+
 /* Is the actor a member of any of the groups (a text[] datum)? */
 bool
 bpm_actor_in_groups(const char *actor, Datum groups)

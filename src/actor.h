@@ -13,6 +13,8 @@
 #ifndef BPM_ACTOR_H
 #define BPM_ACTOR_H
 
+#include "fmgr.h"
+
 typedef struct BpmIdentity
 {
 	Oid			userid;
@@ -26,6 +28,9 @@ extern char *bpm_current_actor_name(void);
 extern void bpm_become_owner(BpmIdentity *saved);
 extern void bpm_become(Oid role, BpmIdentity *saved);
 extern void bpm_restore_identity(const BpmIdentity *saved);
+extern void bpm_engine_enter(BpmIdentity *saved);
+extern void bpm_engine_leave(const BpmIdentity *saved);
+extern void bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern bool bpm_actor_in_groups(const char *actor, Datum groups);
 extern void bpm_actor_init(void);
 

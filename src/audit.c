@@ -264,11 +264,9 @@ bpm_verify_events(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pg_bpm: return type must be a row type");
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	bad = verify_chain(instance_id);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 
 	values[0] = BoolGetDatum(bad == 0);
 	values[1] = Int64GetDatum(bad);

@@ -310,13 +310,11 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	int64		id;
 	int			latest;
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	lock_key(graph->key);
 	id = find_identical_latest(graph->key, hash, &latest);
 	if (id == 0)
 		id = store_definition(source, graph, hash, latest + 1, actor, deployer);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(id);
 }

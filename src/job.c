@@ -155,8 +155,7 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_jobs must be at least 1, not %d", max_jobs)));
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = Int32GetDatum(max_jobs);
 	n = bpm_spi_run(&pick, values, NULL);
@@ -182,8 +181,7 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 				  worker_data(worker, NULL, NULL));
 		bpm_instance_save(&inst);
 	}
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	return (Datum) 0;
 }
 
@@ -212,16 +210,14 @@ bpm_complete_job(PG_FUNCTION_ARGS)
 	JobRow		job;
 	Datum		arg = Int64GetDatum(job_id);
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	require_lock_holder(&job, worker);
 	bpm_spi_run(&remove, &arg, NULL);
 	bpm_event(&inst, "job_completed", job.node_id, 0, job_id, worker_data(worker, NULL, NULL));
 	bpm_instance_merge(&inst, data, job.node_id, 0, job_id);
 	bpm_engine_resume(&inst, job.token_id);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }
 
@@ -255,8 +251,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	bool		due_now;
 	bool		isnull;
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	require_lock_holder(&job, worker);
 	values[0] = Int64GetDatum(job_id);
@@ -272,8 +267,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	if (left > 0 && due_now)
 		Async_Notify("bpm_jobs", job.topic);
 	bpm_instance_save(&inst);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }
 
@@ -303,8 +297,7 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retries must be at least 1, not %d", retries)));
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	if (job.retries != 0)
 		ereport(ERROR,
@@ -319,7 +312,6 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 						   (Jsonb *[]) {bpm_jb_int(retries)}));
 	Async_Notify("bpm_jobs", job.topic);
 	bpm_instance_save(&inst);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

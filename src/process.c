@@ -36,20 +36,15 @@ bpm_start(PG_FUNCTION_ARGS)
 	BpmIdentity saved;
 	BpmInstance inst;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("process key must not be null")));
+	bpm_require_arg(fcinfo, 0, "process key");
 	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
 	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	bpm_instance_create(&inst, bpm_definition_latest(key), data, business_key, actor);
 	bpm_engine_start(&inst);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(inst.id);
 }
 
@@ -70,19 +65,14 @@ bpm_cancel(PG_FUNCTION_ARGS)
 	BpmIdentity saved;
 	BpmInstance inst;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("instance id must not be null")));
+	bpm_require_arg(fcinfo, 0, "instance id");
 	instance_id = PG_GETARG_INT64(0);
 	reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	bpm_instance_lock(&inst, instance_id, actor);
 	bpm_instance_require_running(&inst, "cancel");
 	bpm_engine_cancel(&inst, reason);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

@@ -290,16 +290,14 @@ complete_rules(TriggerData *td, const TaskRow *old, Jsonb *output)
 	if (output == NULL)
 		output = bpm_jb_empty_object();
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	definition_id = lock_running_instance(old->instance_id, old->id);
 	graph = bpm_graph_get(definition_id);
 	node = bpm_graph_find(graph, old->node_id);
 	check_may_complete(old, actor);
 	check_four_eyes(old, node >= 0 ? &graph->nodes[node] : NULL, actor);
 	check_required(old, output);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 
 	cols[0] = SPI_fnumber(desc, "output");
 	cols[1] = SPI_fnumber(desc, "completed_at");
@@ -420,8 +418,7 @@ bpm_task_after_update(PG_FUNCTION_ARGS)
 	read_task(td->tg_newtuple, desc, &new);
 	actor = bpm_current_actor_name();
 
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	bpm_instance_lock(&inst, old.instance_id, actor);
 	if (strcmp(new.status, "completed") == 0)
 	{
@@ -434,8 +431,7 @@ bpm_task_after_update(PG_FUNCTION_ARGS)
 		record_open_changes(&inst, &old, &new);
 		bpm_instance_save(&inst);
 	}
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	return PointerGetDatum(NULL);
 }
 
@@ -564,20 +560,15 @@ bpm_complete_task(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	BpmIdentity caller;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("task id must not be null")));
+	bpm_require_arg(fcinfo, 0, "task id");
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_ARGISNULL(1) ? JsonbPGetDatum(bpm_jb_empty_object()) : PG_GETARG_DATUM(1);
 
-	bpm_become_owner(&caller);
-	bpm_spi_connect();
+	bpm_engine_enter(&caller);
 	/* the BEFORE trigger checks the task's state under this lock */
 	lock_task_instance(PG_GETARG_INT64(0));
 	update_task_as_caller(&caller, &complete, values, NULL);
-	bpm_spi_finish();
-	bpm_restore_identity(&caller);
+	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }
 
@@ -615,8 +606,7 @@ bpm_claim(PG_FUNCTION_ARGS)
 	bool		has_groups;
 	BpmIdentity caller;
 
-	bpm_become_owner(&caller);
-	bpm_spi_connect();
+	bpm_engine_enter(&caller);
 	lock_open_task(task_id, &assignee, &groups, &has_groups);
 	if (assignee && strcmp(assignee, actor) != 0)
 		ereport(ERROR,
@@ -631,8 +621,7 @@ bpm_claim(PG_FUNCTION_ARGS)
 						groups_text(groups))));
 	if (assignee == NULL)
 		set_assignee(&caller, task_id, actor);
-	bpm_spi_finish();
-	bpm_restore_identity(&caller);
+	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }
 
@@ -651,8 +640,7 @@ bpm_unclaim(PG_FUNCTION_ARGS)
 	char	   *assignee;
 	BpmIdentity caller;
 
-	bpm_become_owner(&caller);
-	bpm_spi_connect();
+	bpm_engine_enter(&caller);
 	lock_open_task(task_id, &assignee, NULL, NULL);
 	if (assignee == NULL)
 		ereport(ERROR,
@@ -665,8 +653,7 @@ bpm_unclaim(PG_FUNCTION_ARGS)
 						(long long) task_id, assignee),
 				 errhint("Use bpm.assign(%lld, NULL) to take it away from them.", (long long) task_id)));
 	set_assignee(&caller, task_id, NULL);
-	bpm_spi_finish();
-	bpm_restore_identity(&caller);
+	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }
 
@@ -683,18 +670,13 @@ bpm_assign(PG_FUNCTION_ARGS)
 	char	   *assignee;
 	BpmIdentity caller;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("task id must not be null")));
+	bpm_require_arg(fcinfo, 0, "task id");
 	task_id = PG_GETARG_INT64(0);
 	assignee = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
-	bpm_become_owner(&caller);
-	bpm_spi_connect();
+	bpm_engine_enter(&caller);
 	lock_open_task(task_id, NULL, NULL, NULL);
 	set_assignee(&caller, task_id, assignee);
-	bpm_spi_finish();
-	bpm_restore_identity(&caller);
+	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }
