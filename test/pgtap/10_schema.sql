@@ -1,0 +1,365 @@
+-- 10_schema: the installed shape of pg_bpm is its contract with clients.
+--
+-- Tables, views and their columns (names and types, in order), the exact
+-- signatures of the SQL API (argument names and defaults, for named
+-- notation), the triggers that enforce the rules, the extension's schema
+-- and membership, and what PUBLIC may do: read everything, UPDATE only the
+-- five person-editable columns of bpm.task, write nothing else, call the
+-- API. Privileges are checked twice: as granted (aclexplode, grantee
+-- PUBLIC) and as effective for a fresh role with no grants of its own.
+--
+-- Runs in its own database (test/run); wrapped in a transaction so the
+-- role it creates does not outlive it.
+BEGIN;
+SELECT plan(83);
+
+CREATE ROLE bpm_tap_nobody NOLOGIN;
+
+-- ------------------------------------------------------------ extension
+SELECT has_extension('bpm', 'pg_bpm', 'pg_bpm is installed in schema bpm');
+SELECT is(
+    (SELECT extrelocatable FROM pg_extension WHERE extname = 'pg_bpm'),
+    false,
+    'pg_bpm is not relocatable');
+SELECT throws_ok(
+    'ALTER EXTENSION pg_bpm SET SCHEMA public',
+    '0A000',
+    'extension "pg_bpm" does not support SET SCHEMA',
+    'pg_bpm cannot be moved out of schema bpm');
+SELECT is(
+    (SELECT nspowner FROM pg_namespace WHERE nspname = 'bpm'),
+    (SELECT extowner FROM pg_extension WHERE extname = 'pg_bpm'),
+    'schema bpm is owned by the role that created the extension (the engine runs as it)');
+SELECT is(
+    ARRAY(SELECT c.oid::regclass::text
+            FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace
+             AND c.relkind IN ('r', 'v')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                              WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                AND d.deptype = 'e')
+           ORDER BY 1),
+    '{}'::text[],
+    'every table and view in schema bpm belongs to the extension');
+SELECT is(
+    ARRAY(SELECT p.oid::regprocedure::text
+            FROM pg_proc p
+           WHERE p.pronamespace = 'bpm'::regnamespace
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                AND d.deptype = 'e')
+           ORDER BY 1),
+    '{}'::text[],
+    'every function in schema bpm belongs to the extension');
+SELECT set_eq(
+    $$SELECT unnest(extconfig) FROM pg_extension WHERE extname = 'pg_bpm'$$,
+    $$SELECT oid FROM pg_class WHERE relnamespace = 'bpm'::regnamespace AND relkind IN ('r', 'S')$$,
+    'pg_dump dumps every table and every id sequence of bpm (pg_extension_config_dump)');
+SELECT ok(
+    (SELECT array_agg(c::regclass) FROM pg_extension, unnest(extconfig) c WHERE extname = 'pg_bpm')
+        @> ARRAY['bpm.definition', 'bpm.instance', 'bpm.task', 'bpm.job', 'bpm.event',
+                 'bpm.actor_group']::regclass[],
+    'the key tables are among the dumped ones');
+
+-- ------------------------------------------------------- tables and views
+SELECT tables_are('bpm',
+    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'task', 'token']);
+SELECT views_are('bpm',
+    ARRAY['definitions', 'incidents', 'processes', 'tasks', 'worklist']);
+
+CREATE FUNCTION pg_temp.columns_of(rel regclass) RETURNS TABLE (name name, type text)
+LANGUAGE sql AS $$
+    SELECT attname, format_type(atttypid, atttypmod)
+      FROM pg_attribute WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped
+     ORDER BY attnum
+$$;
+
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.definition')$$,
+    $$VALUES ('id'::name, 'bigint'), ('key', 'text'), ('version', 'integer'), ('kind', 'text'),
+             ('name', 'text'), ('source_format', 'text'), ('source', 'jsonb'),
+             ('content_hash', 'bytea'), ('deployed_at', 'timestamp with time zone'),
+             ('deployed_by', 'text'), ('deployed_by_oid', 'oid')$$,
+    'bpm.definition has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.node')$$,
+    $$VALUES ('definition_id'::name, 'bigint'), ('id', 'text'), ('type', 'text'),
+             ('name', 'text'), ('scope', 'text'), ('properties', 'jsonb')$$,
+    'bpm.node has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.flow')$$,
+    $$VALUES ('definition_id'::name, 'bigint'), ('id', 'text'), ('source', 'text'),
+             ('target', 'text'), ('condition', 'jsonpath'), ('is_default', 'boolean'),
+             ('position', 'integer')$$,
+    'bpm.flow has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.instance')$$,
+    $$VALUES ('id'::name, 'bigint'), ('kind', 'text'), ('definition_id', 'bigint'),
+             ('parent_id', 'bigint'), ('business_key', 'text'), ('state', 'text'),
+             ('data', 'jsonb'), ('started_at', 'timestamp with time zone'),
+             ('started_by', 'text'), ('ended_at', 'timestamp with time zone'),
+             ('ended_by', 'text'), ('end_reason', 'text'), ('last_event_id', 'bigint'),
+             ('last_event_hash', 'bytea')$$,
+    'bpm.instance has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.token')$$,
+    $$VALUES ('instance_id'::name, 'bigint'), ('id', 'bigint'), ('node_id', 'text'),
+             ('scope_id', 'bigint'), ('state', 'text'), ('arrived_via', 'text'),
+             ('created_at', 'timestamp with time zone')$$,
+    'bpm.token has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('token_id', 'bigint'),
+             ('node_id', 'text'), ('title', 'text'), ('status', 'text'), ('assignee', 'text'),
+             ('candidate_groups', 'text[]'), ('priority', 'integer'),
+             ('due_at', 'timestamp with time zone'), ('required', 'text[]'), ('output', 'jsonb'),
+             ('created_at', 'timestamp with time zone'),
+             ('completed_at', 'timestamp with time zone'), ('completed_by', 'text')$$,
+    'bpm.task has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.job')$$,
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('token_id', 'bigint'),
+             ('node_id', 'text'), ('kind', 'text'), ('topic', 'text'), ('retries', 'integer'),
+             ('attempts', 'integer'), ('due_at', 'timestamp with time zone'),
+             ('locked_by', 'text'), ('lock_expires_at', 'timestamp with time zone'),
+             ('last_error', 'text'), ('created_at', 'timestamp with time zone')$$,
+    'bpm.job has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.actor_group')$$,
+    $$VALUES ('actor'::name, 'text'), ('group_name', 'text')$$,
+    'bpm.actor_group has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.event')$$,
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'),
+             ('at', 'timestamp with time zone'), ('txid', 'bigint'), ('actor', 'text'),
+             ('kind', 'text'), ('node_id', 'text'), ('task_id', 'bigint'), ('job_id', 'bigint'),
+             ('definition_id', 'bigint'), ('data', 'jsonb'), ('prev_hash', 'bytea'),
+             ('hash', 'bytea')$$,
+    'bpm.event has its columns, in order, with their types');
+
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.definitions')$$,
+    $$VALUES ('id'::name, 'bigint'), ('key', 'text'), ('version', 'integer'), ('kind', 'text'),
+             ('name', 'text'), ('deployed_at', 'timestamp with time zone'),
+             ('deployed_by', 'text'), ('is_latest', 'boolean'), ('nodes', 'bigint')$$,
+    'view bpm.definitions has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.processes')$$,
+    $$VALUES ('id'::name, 'bigint'), ('key', 'text'), ('version', 'integer'),
+             ('business_key', 'text'), ('state', 'text'), ('data', 'jsonb'),
+             ('started_at', 'timestamp with time zone'), ('started_by', 'text'),
+             ('ended_at', 'timestamp with time zone'), ('end_reason', 'text'),
+             ('waiting_at', 'text[]')$$,
+    'view bpm.processes has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('business_key', 'text'),
+             ('process_key', 'text'), ('node_id', 'text'), ('title', 'text'),
+             ('assignee', 'text'), ('candidate_groups', 'text[]'), ('priority', 'integer'),
+             ('due_at', 'timestamp with time zone'), ('required', 'text[]'),
+             ('created_at', 'timestamp with time zone')$$,
+    'view bpm.tasks has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.worklist')$$,
+    $$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
+    'view bpm.worklist has the columns of bpm.tasks');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.incidents')$$,
+    $$VALUES ('instance_id'::name, 'bigint'), ('job_id', 'bigint'), ('node_id', 'text'),
+             ('topic', 'text'), ('error', 'text'), ('attempts', 'integer'),
+             ('created_at', 'timestamp with time zone'), ('business_key', 'text')$$,
+    'view bpm.incidents has its columns, in order, with their types');
+
+SELECT col_is_pk('bpm', 'instance', 'id', 'bpm.instance.id is its primary key');
+SELECT col_is_pk('bpm', 'task', 'id', 'bpm.task.id is its primary key');
+SELECT col_is_pk('bpm', 'job', 'id', 'bpm.job.id is its primary key');
+SELECT col_is_pk('bpm', 'event', 'id', 'bpm.event.id is its primary key');
+SELECT col_is_unique('bpm', 'definition', ARRAY['key', 'version'],
+    'a definition key has each version once');
+
+-- ------------------------------------------------------------ functions
+SELECT functions_are('bpm', ARRAY[
+    'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
+    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'retry_incident', 'start',
+    'task_after_update', 'task_before_update', 'task_refuse_write', 'unclaim',
+    'verify_events']);
+
+SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
+SELECT function_returns('bpm', 'deploy', ARRAY['jsonb'], 'bigint');
+SELECT has_function('bpm', 'start', ARRAY['text', 'jsonb', 'text']);
+SELECT function_returns('bpm', 'start', ARRAY['text', 'jsonb', 'text'], 'bigint');
+SELECT has_function('bpm', 'cancel', ARRAY['bigint', 'text']);
+SELECT function_returns('bpm', 'cancel', ARRAY['bigint', 'text'], 'void');
+SELECT has_function('bpm', 'complete_task', ARRAY['bigint', 'jsonb']);
+SELECT function_returns('bpm', 'complete_task', ARRAY['bigint', 'jsonb'], 'void');
+SELECT has_function('bpm', 'claim', ARRAY['bigint']);
+SELECT function_returns('bpm', 'claim', ARRAY['bigint'], 'void');
+SELECT has_function('bpm', 'unclaim', ARRAY['bigint']);
+SELECT function_returns('bpm', 'unclaim', ARRAY['bigint'], 'void');
+SELECT has_function('bpm', 'assign', ARRAY['bigint', 'text']);
+SELECT function_returns('bpm', 'assign', ARRAY['bigint', 'text'], 'void');
+SELECT has_function('bpm', 'current_actor', ARRAY[]::name[]);
+SELECT function_returns('bpm', 'current_actor', ARRAY[]::name[], 'text');
+SELECT has_function('bpm', 'fetch_and_lock', ARRAY['text', 'text', 'integer', 'interval']);
+SELECT function_returns('bpm', 'fetch_and_lock', ARRAY['text', 'text', 'integer', 'interval'],
+                        'setof bpm.job');
+SELECT has_function('bpm', 'complete_job', ARRAY['bigint', 'text', 'jsonb']);
+SELECT function_returns('bpm', 'complete_job', ARRAY['bigint', 'text', 'jsonb'], 'void');
+SELECT has_function('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval']);
+SELECT function_returns('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval'], 'void');
+SELECT has_function('bpm', 'retry_incident', ARRAY['bigint', 'integer']);
+SELECT function_returns('bpm', 'retry_incident', ARRAY['bigint', 'integer'], 'void');
+SELECT has_function('bpm', 'history', ARRAY['bigint']);
+SELECT function_returns('bpm', 'history', ARRAY['bigint'], 'setof record');
+SELECT has_function('bpm', 'verify_events', ARRAY['bigint']);
+SELECT function_returns('bpm', 'verify_events', ARRAY['bigint'], 'setof record');
+
+-- Argument names and defaults are API too: clients call with named notation.
+SELECT results_eq(
+    $$SELECT p.proname::text COLLATE "default", pg_get_function_arguments(p.oid), pg_get_function_result(p.oid)
+        FROM pg_proc p
+       WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+       ORDER BY 1$$,
+    $$VALUES
+      ('assign', 'task_id bigint, actor text', 'void'),
+      ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
+      ('claim', 'task_id bigint', 'void'),
+      ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
+      ('complete_task', 'task_id bigint, data jsonb DEFAULT ''{}''::jsonb', 'void'),
+      ('current_actor', '', 'text'),
+      ('deploy', 'definition jsonb', 'bigint'),
+      ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
+      ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
+      ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
+      ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
+      ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
+      ('unclaim', 'task_id bigint', 'void'),
+      ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
+    'the API functions have exactly these arguments (names, types, defaults) and results');
+
+-- ------------------------------------------------------------- triggers
+SELECT triggers_are('bpm', 'task',
+    ARRAY['task_after_update', 'task_before_update', 'task_refuse_write']);
+SELECT triggers_are('bpm', 'event', ARRAY['event_append_only', 'event_no_truncate']);
+SELECT results_eq(
+    $$SELECT pg_get_triggerdef(t.oid)
+        FROM pg_trigger t
+       WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.event'::regclass)
+         AND NOT t.tgisinternal
+       ORDER BY t.tgname$$,
+    $$VALUES
+      ('CREATE TRIGGER event_append_only BEFORE DELETE OR UPDATE ON bpm.event FOR EACH ROW EXECUTE FUNCTION bpm.event_guard()'),
+      ('CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event FOR EACH STATEMENT EXECUTE FUNCTION bpm.event_guard()'),
+      ('CREATE TRIGGER task_after_update AFTER UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_after_update()'),
+      ('CREATE TRIGGER task_before_update BEFORE UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_before_update()'),
+      ('CREATE TRIGGER task_refuse_write BEFORE INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()')$$,
+    'the rule triggers fire on the right events, timing and level');
+SELECT is(
+    ARRAY(SELECT t.tgname::text FROM pg_trigger t
+           WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.event'::regclass)
+             AND NOT t.tgisinternal AND t.tgenabled <> 'O'
+           ORDER BY 1),
+    '{}'::text[],
+    'the rule triggers are enabled');
+
+-- ----------------------------------------------------------- privileges
+SELECT results_eq(
+    $$SELECT c.relname::text COLLATE "default", a.privilege_type
+        FROM pg_class c, aclexplode(c.relacl) a
+       WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
+       ORDER BY 1, 2$$,
+    $$VALUES ('actor_group', 'SELECT'), ('definition', 'SELECT'), ('definitions', 'SELECT'),
+             ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
+             ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'),
+             ('processes', 'SELECT'), ('task', 'SELECT'), ('tasks', 'SELECT'),
+             ('token', 'SELECT'), ('worklist', 'SELECT')$$,
+    'PUBLIC is granted SELECT, and only SELECT, on every table and view (no sequence)');
+SELECT results_eq(
+    $$SELECT c.relname::text COLLATE "default", att.attname::text COLLATE "default", a.privilege_type
+        FROM pg_class c
+        JOIN pg_attribute att ON att.attrelid = c.oid, aclexplode(att.attacl) a
+       WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
+       ORDER BY 1, 2, 3$$,
+    $$VALUES ('task', 'assignee', 'UPDATE'), ('task', 'due_at', 'UPDATE'),
+             ('task', 'output', 'UPDATE'), ('task', 'priority', 'UPDATE'),
+             ('task', 'status', 'UPDATE')$$,
+    'PUBLIC is granted column UPDATE only on bpm.task (status, output, assignee, priority, due_at)');
+SELECT results_eq(
+    $$SELECT a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a
+       WHERE n.nspname = 'bpm' AND a.grantee = 0$$,
+    $$VALUES ('USAGE')$$,
+    'PUBLIC is granted USAGE, not CREATE, on schema bpm');
+
+-- Effective privileges of a role that was granted nothing.
+SELECT schema_privs_are('bpm', 'bpm_tap_nobody', ARRAY['USAGE']);
+SELECT table_privs_are('bpm', 'instance', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role may only SELECT bpm.instance (no INSERT, UPDATE, DELETE, TRUNCATE)');
+SELECT table_privs_are('bpm', 'task', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role has no table-wide write privilege on bpm.task (no INSERT, DELETE)');
+SELECT table_privs_are('bpm', 'event', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role may only SELECT bpm.event');
+SELECT table_privs_are('bpm', 'job', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role may only SELECT bpm.job');
+SELECT table_privs_are('bpm', 'actor_group', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role may only SELECT bpm.actor_group (groups are managed by the owner)');
+SELECT is(
+    ARRAY(SELECT c.relname || ':' || p.priv
+            FROM pg_class c,
+                 unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p(priv)
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
+             AND has_table_privilege('bpm_tap_nobody', c.oid, p.priv)
+           ORDER BY 1),
+    '{}'::text[],
+    'a plain role has no table-level write privilege on any bpm table or view');
+SELECT is(
+    ARRAY(SELECT c.relname::text FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
+             AND NOT has_table_privilege('bpm_tap_nobody', c.oid, 'SELECT')
+           ORDER BY 1),
+    '{}'::text[],
+    'a plain role may SELECT every bpm table and view');
+SELECT is(
+    ARRAY(SELECT c.relname::text FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind = 'S'
+             AND CASE WHEN c.relkind = 'S'   -- the check errors on other relations
+                      THEN has_sequence_privilege('bpm_tap_nobody', c.oid, 'USAGE,SELECT,UPDATE')
+                 END
+           ORDER BY 1),
+    '{}'::text[],
+    'a plain role may not use the id sequences');
+SELECT is(
+    ARRAY(SELECT att.attname::text FROM pg_attribute att
+           WHERE att.attrelid = 'bpm.task'::regclass AND att.attnum > 0 AND NOT att.attisdropped
+             AND has_column_privilege('bpm_tap_nobody', 'bpm.task'::regclass, att.attnum, 'UPDATE')
+           ORDER BY att.attnum),
+    ARRAY['status', 'assignee', 'priority', 'due_at', 'output'],
+    'a plain role may UPDATE exactly status, assignee, priority, due_at and output of bpm.task');
+SELECT column_privs_are('bpm', 'task', 'status', 'bpm_tap_nobody', ARRAY['SELECT', 'UPDATE']);
+SELECT column_privs_are('bpm', 'task', 'node_id', 'bpm_tap_nobody', ARRAY['SELECT']);
+SELECT is(
+    ARRAY(SELECT c.relname || '.' || att.attname
+            FROM pg_class c JOIN pg_attribute att ON att.attrelid = c.oid
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind = 'r'
+             AND c.relname <> 'task' AND att.attnum > 0 AND NOT att.attisdropped
+             AND has_column_privilege('bpm_tap_nobody', c.oid, att.attnum, 'INSERT,UPDATE,REFERENCES')
+           ORDER BY 1),
+    '{}'::text[],
+    'a plain role may write no column of any other bpm table');
+SELECT is(
+    ARRAY(SELECT p.proname::text FROM pg_proc p
+           WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+             AND NOT has_function_privilege('bpm_tap_nobody', p.oid, 'EXECUTE')
+           ORDER BY 1),
+    '{}'::text[],
+    'a plain role may call every API function');
+SELECT is(
+    ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+           WHERE p.pronamespace = 'bpm'::regnamespace AND p.prosecdef
+           ORDER BY 1),
+    '{}'::text[],
+    'no function is SECURITY DEFINER: the engine switches to the owner itself, around its own statements');
+
+-- -------------------------------------------------------- documentation
+SELECT is(
+    ARRAY(SELECT c.oid::regclass::text FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
+             AND obj_description(c.oid, 'pg_class') IS NULL
+           ORDER BY 1),
+    '{}'::text[],
+    'every table and view has a COMMENT');
+SELECT is(
+    ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+           WHERE p.pronamespace = 'bpm'::regnamespace
+             AND obj_description(p.oid, 'pg_proc') IS NULL
+           ORDER BY 1),
+    '{}'::text[],
+    'every function has a COMMENT');
+
+SELECT * FROM finish();
+ROLLBACK;
