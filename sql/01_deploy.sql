@@ -189,92 +189,95 @@ SELECT position, id, condition, is_default FROM bpm.flow
 
 --
 -- Validation. Every error is SQLSTATE 42P17 (42883 for a missing script
--- function) and names the definition and the element; nothing is stored.
+-- function) and names the definition and the element; nothing is stored
+-- (after each error: its SQLSTATE, and how many definitions were stored).
 --
-SELECT count(*) AS definitions FROM bpm.definition;
+SELECT count(*) AS definitions_before FROM bpm.definition \gset
 
--- not an object; no key; a key that is not a string
+-- not an object; no key
 SELECT bpm.deploy('[]');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"nodes": []}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+-- a key that is not a string, or empty
+-- KNOWN BUG (wording): these name the definition "?", and the second says
+-- "not string" about an empty string.
 SELECT bpm.deploy('{"key": 7, "nodes": []}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
--- (an empty key: the message says "not string" for an empty string)
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "", "nodes": []}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- unknown property at the top level; a kind other than process
 SELECT bpm.deploy('{"key": "bad", "version": 2, "nodes": []}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "kind": "case", "nodes": []}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- no nodes array; a node that is not an object
 SELECT bpm.deploy('{"key": "bad"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": {"id": "s"}}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": ["s"]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a node without id; without type; of an unknown type
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"type": "start_event"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "timer_event"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- unknown property on a node (a property of another node type counts too)
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "asignee": "bob"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "topic": "mail"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- unknown property on a flow
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "e", "condition": "$.x > 1"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- duplicate node id, also between a sub-process and its parent
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task"}, {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "sub", "type": "subprocess",
    "nodes": [{"id": "s", "type": "start_event"}, {"id": "e2", "type": "end_event"}],
    "flows": [{"from": "s", "to": "e2"}]},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "sub"}, {"from": "sub", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- duplicate flow id
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"id": "f", "from": "s", "to": "t"}, {"id": "f", "from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a flow without "from"; from an unknown node; to an unknown node
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "e", "type": "end_event"}], "flows": [{"to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "e"}, {"from": "nowhere", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "e"}, {"from": "s", "to": "nowhere"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a flow between a sub-process's inside and its parent
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
@@ -283,16 +286,16 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
    "flows": [{"from": "s2", "to": "e2"}]},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "sub"}, {"from": "sub", "to": "e"}, {"from": "s", "to": "e2"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- no start event; two start events
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "t", "type": "user_task"},
   {"id": "e", "type": "end_event"}], "flows": [{"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s1", "type": "start_event"},
   {"id": "s2", "type": "start_event"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s1", "to": "e"}, {"from": "s2", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a sub-process without a start event
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
@@ -301,28 +304,28 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
    "flows": [{"from": "t2", "to": "e2"}]},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "sub"}, {"from": "sub", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 -- ... or without nodes at all
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "sub", "type": "subprocess"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "sub"}, {"from": "sub", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a start event with an incoming flow; an end event with an outgoing one
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}, {"from": "t", "to": "s"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "e"}, {"from": "e", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a node nothing leads to
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "orphan", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "e"}, {"from": "orphan", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a node from which no end can be reached (a dead end, and a loop with no
 -- way out)
@@ -330,11 +333,11 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "parallel_gateway"}, {"id": "stuck", "type": "user_task"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e"}, {"from": "g", "to": "stuck"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "a", "type": "user_task"}, {"id": "b", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "a"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- an ambiguous gateway: several outgoing flows without a condition
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
@@ -342,13 +345,13 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "b", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "a"}, {"from": "g", "to": "b"},
             {"from": "a", "to": "e"}, {"from": "b", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "inclusive_gateway"}, {"id": "a", "type": "user_task"},
   {"id": "b", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "a", "when": "$.a == 1"},
             {"from": "g", "to": "b"}, {"from": "a", "to": "e"}, {"from": "b", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- two default flows
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
@@ -356,7 +359,7 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "b", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "a", "default": true},
             {"from": "g", "to": "b", "default": true}, {"from": "a", "to": "e"}, {"from": "b", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a default flow that also has a condition; "default" that is not a boolean
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
@@ -364,39 +367,40 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "a", "when": "$.x > 1", "default": true},
             {"from": "g", "to": "e", "when": "$.x <= 1"}, {"from": "a", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "exclusive_gateway"}, {"id": "a", "type": "user_task"},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "a", "default": "yes"},
             {"from": "g", "to": "e", "when": "$.x <= 1"}, {"from": "a", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- an invalid jsonpath; a condition that is a path, not a predicate
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": "$.amount >"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": "$.approved"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
--- an empty condition (the message says "not string" for an empty string)
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+-- an empty condition
+-- KNOWN BUG (wording): the message says "not string" about an empty string.
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": ""}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a condition or a default mark on a flow that leaves a task or a
 -- parallel gateway
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e", "when": "$.ok == true"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "p", "type": "parallel_gateway"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "p"}, {"from": "p", "to": "e", "default": true}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a script task whose function does not exist (42883), or does not return
 -- jsonb, or is not schema-qualified (scripts run with a fixed search_path);
@@ -404,16 +408,16 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.defi
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task", "function": "public.no_such_function"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 CREATE FUNCTION deploy_text(data jsonb) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task", "function": "public.deploy_text"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task", "function": "deploy_noop"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 -- Script tasks run as the role that deployed the definition, so that role
 -- must be allowed to execute the function (42501 otherwise).
 CREATE ROLE regress_bpm_deployer;
@@ -423,33 +427,33 @@ SET ROLE regress_bpm_deployer;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task", "function": "public.deploy_secret"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 RESET ROLE;
 DROP ROLE regress_bpm_deployer;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- a service task without a topic; retries below zero
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "call", "type": "service_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "call"}, {"from": "call", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "call", "type": "service_task", "topic": "mail", "retries": -1}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "call"}, {"from": "call", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- four_eyes naming a node that is not a user task, or no node at all
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "four_eyes": ["s"]}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "four_eyes": ["nobody"]}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- user task properties of the wrong shape: a due that is not an ISO 8601
 -- duration, a priority that is not an integer, required that is not an
@@ -458,30 +462,30 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.defi
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "due": "3 days"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 -- KNOWN BUG: a due that starts with "P" but is not a valid duration
 -- escapes the definition check: PostgreSQL's own interval error, SQLSTATE
 -- 22007, naming neither the definition nor the node (expected: 42P17).
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "due": "P3X"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "priority": "high"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "required": "reason"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "candidate_groups": 5}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "assignee": "$.owner[["}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) AS definitions FROM bpm.definition;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- After all these errors the key "bad" was never stored.
 SELECT count(*) AS bad_versions FROM bpm.definition WHERE key = 'bad';
