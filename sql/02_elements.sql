@@ -131,6 +131,22 @@ RESET ROLE;
 SELECT state, data FROM bpm.processes WHERE id = :i;
 DROP ROLE regress_bpm_clerk;
 
+-- A function dropped after the deployment fails when the process reaches
+-- it (42883), and the step is undone.
+CREATE FUNCTION public.short_lived(data jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+SELECT bpm.deploy('{"key": "short_lived", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "first", "type": "user_task"},
+    {"id": "call", "type": "script_task", "function": "public.short_lived"},
+    {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "first"}, {"from": "first", "to": "call"},
+            {"from": "call", "to": "end"}]}') IS NOT NULL AS deployed;
+SELECT bpm.start('short_lived') AS i \gset
+DROP FUNCTION public.short_lived(jsonb);
+SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT state, waiting_at FROM bpm.processes WHERE id = :i;
+
 --
 -- Exclusive gateway: the first flow, in definition order, whose condition
 -- holds; else the default flow; else an error naming the gateway.
@@ -171,10 +187,14 @@ SELECT bpm.deploy('{"key": "strict_route", "nodes": [
             {"from": "decide", "to": "no", "when": "$.answer == \"no\""},
             {"from": "yes", "to": "end"}, {"from": "no", "to": "end"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('strict_route', '{"answer": "yes"}', 'strict-1') AS i \gset
-SELECT count(*) AS processes, (SELECT count(*) FROM bpm.task) AS tasks FROM bpm.processes;
+SELECT (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM bpm.processes p) AS processes_before,
+       (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM bpm.task t) AS tasks_before,
+       (SELECT count(*) FROM bpm.event) AS events_before \gset
 SELECT bpm.complete_task(id, '{"answer": "maybe"}') FROM bpm.task WHERE instance_id = :i;
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT count(*) AS processes, (SELECT count(*) FROM bpm.task) AS tasks FROM bpm.processes;
+SELECT (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM bpm.processes p) = :'processes_before' AS processes_unchanged,
+       (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM bpm.task t) = :'tasks_before' AS tasks_unchanged,
+       (SELECT count(*) FROM bpm.event) = :events_before AS no_new_events;
 SELECT state, data, waiting_at FROM bpm.processes WHERE id = :i;
 SELECT node_id, status, output FROM bpm.task WHERE instance_id = :i;
 SELECT bpm.complete_task(id, '{"answer": "no"}') FROM bpm.task WHERE instance_id = :i;
@@ -482,8 +502,10 @@ SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i;
 \set VERBOSITY default
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
--- Instance data must be an object.
+-- Instance data must be an object; the key must not be NULL.
 SELECT bpm.start('one_task', '[1]');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT bpm.start(NULL);
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
 RESET bpm.actor;
