@@ -200,8 +200,6 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS sto
 SELECT bpm.deploy('{"nodes": []}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 -- a key that is not a string, or empty
--- KNOWN BUG (wording): these name the definition "?", and the second says
--- "not string" about an empty string.
 SELECT bpm.deploy('{"key": 7, "nodes": []}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "", "nodes": []}');
@@ -385,7 +383,6 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": "$.approved"}]}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 -- an empty condition
--- KNOWN BUG (wording): the message says "not string" about an empty string.
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": ""}]}');
@@ -463,9 +460,8 @@ SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "due": "3 days"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- KNOWN BUG: a due that starts with "P" but is not a valid duration
--- escapes the definition check: PostgreSQL's own interval error, SQLSTATE
--- 22007, naming neither the definition nor the node (expected: 42P17).
+-- a due that starts with "P" but is not a valid duration names the node,
+-- with PostgreSQL's own complaint as the detail
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "t", "type": "user_task", "due": "P3X"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');

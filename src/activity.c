@@ -17,10 +17,10 @@
 #include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/array.h"
-#include "utils/regproc.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/timestamp.h"
 
 #include "actor.h"
@@ -108,12 +108,24 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	};
 	char	   *assignee = scalar_text(resolve_spec(&node->assignee, inst->data));
 	Datum		groups = resolve_groups(&node->candidate_groups, inst->data);
+	bool		restricted = node->assignee.constant || node->assignee.path ||
+		node->candidate_groups.constant || node->candidate_groups.path;
 	Datum		values[9];
 	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int64		task_id;
 	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
 	Jsonb	   *vals[3];
 
+	/* who may work it is decided by data: no data must not mean everyone */
+	if (restricted && assignee == NULL && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(groups)),
+														  ARR_DIMS(DatumGetArrayTypeP(groups))) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("user task \"%s\" of process \"%s\" has neither an assignee nor candidate groups in the instance data",
+						node->id, inst->graph->key),
+				 errdetail("Its assignee and candidate_groups paths select nothing in %s.",
+						   JsonbToCString(NULL, &inst->data->root, VARSIZE(inst->data))),
+				 errhint("Provide the fields the paths name before the process reaches the task.")));
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(node->id);
@@ -125,7 +137,16 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	values[7] = node->due ? IntervalPGetDatum(node->due) : (Datum) 0;
 	nulls[7] = BPM_NULL(node->due == NULL);
 	values[8] = text_array(node->required, node->nrequired);
-	bpm_spi_run(&stmt, values, nulls);
+	bpm_task_engine_write_begin();
+	PG_TRY();
+	{
+		bpm_spi_run(&stmt, values, nulls);
+	}
+	PG_FINALLY();
+	{
+		bpm_task_engine_write_end();
+	}
+	PG_END_TRY();
 	task_id = bpm_spi_int64(0, 1);
 
 	vals[0] = assignee ? bpm_jb_string(assignee) : NULL;
@@ -173,7 +194,7 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
 	BpmIdentity saved;
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
+	volatile Datum result = (Datum) 0;
 	Jsonb	   *patch;
 
 	if (!OidIsValid(fn) || get_func_rettype(fn) != JSONBOID)
@@ -192,7 +213,16 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
 	fcinfo->args[0].value = JsonbPGetDatum(inst->data);
 	fcinfo->args[0].isnull = false;
 	bpm_become(inst->graph->owner, &saved);
-	result = FunctionCallInvoke(fcinfo);
+	bpm_instance_busy_push(inst->id);
+	PG_TRY();
+	{
+		result = FunctionCallInvoke(fcinfo);
+	}
+	PG_FINALLY();
+	{
+		bpm_instance_busy_pop();
+	}
+	PG_END_TRY();
 	bpm_restore_identity(&saved);
 	if (fcinfo->isnull)
 		return;

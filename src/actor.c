@@ -9,6 +9,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -61,6 +62,17 @@ bpm_schema_owner(void)
 	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * Is the current role an operator: one with the privileges of the owner of
+ * the bpm schema (the role that installed the extension, its members, and
+ * superusers)? Operators may reassign any task.
+ */
+bool
+bpm_is_operator(void)
+{
+	return has_privs_of_role(GetUserId(), bpm_schema_owner());
 }
 
 /*

@@ -235,7 +235,9 @@ verify_chain(int64 instance_id)
 	}
 
 	if (bpm_spi_run(&anchor, &arg, NULL) == 0)
-		return last_id;			/* events of an instance that is gone */
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("instance %lld does not exist", (long long) instance_id)));
 	anchor_id = bpm_spi_int64(0, 1);
 	anchor_hash = bpm_spi_bytea(0, 2);
 	if (anchor_id != last_id || !hash_equals(anchor_hash, has_prev ? prev : NULL))
@@ -255,7 +257,7 @@ PG_FUNCTION_INFO_V1(bpm_verify_events);
 Datum
 bpm_verify_events(PG_FUNCTION_ARGS)
 {
-	int64		instance_id = PG_GETARG_INT64(0);
+	int64		instance_id;
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -264,6 +266,8 @@ bpm_verify_events(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pg_bpm: return type must be a row type");
+	bpm_require_arg(fcinfo, 0, "instance id");
+	instance_id = PG_GETARG_INT64(0);
 	bpm_engine_enter(&saved);
 	bad = verify_chain(instance_id);
 	bpm_engine_leave(&saved);

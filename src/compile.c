@@ -136,9 +136,10 @@ get_string(Compiler *c, JsonbContainer *object, const char *prop,
 			invalid(c, "%s has no \"%s\"", element, prop);
 		return NULL;
 	}
-	if (v.type != jbvString || v.val.string.len == 0)
-		invalid(c, "%s: \"%s\" must be a non-empty string, not %s",
-				element, prop, bpm_jb_type_name(&v));
+	if (v.type != jbvString)
+		invalid(c, "%s: \"%s\" must be a string, not %s", element, prop, bpm_jb_type_name(&v));
+	if (v.val.string.len == 0)
+		invalid(c, "%s: \"%s\" must not be empty", element, prop);
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
@@ -147,15 +148,18 @@ get_int(Compiler *c, JsonbContainer *object, const char *prop,
 		const char *element, int dflt, int min)
 {
 	JsonbValue	v;
-	int			result;
+	char	   *text;
+	long		result = 0;
 
 	if (!bpm_jb_get(object, prop, &v))
 		return dflt;
-	if (v.type != jbvNumeric)
+	text = v.type == jbvNumeric
+		? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)))
+		: NULL;
+	if (text == NULL || strspn(text + (text[0] == '-'), "0123456789") != strlen(text + (text[0] == '-')) ||
+		strlen(text) > 10 || (result = strtol(text, NULL, 10)) > PG_INT32_MAX || result < PG_INT32_MIN)
 		invalid(c, "%s: \"%s\" must be an integer, not %s",
-				element, prop, bpm_jb_type_name(&v));
-	result = DatumGetInt32(DirectFunctionCall1(numeric_int4,
-											   NumericGetDatum(v.val.numeric)));
+				element, prop, text ? text : bpm_jb_type_name(&v));
 	if (result < min)
 		invalid(c, "%s: \"%s\" must be at least %d", element, prop, min);
 	return result;
@@ -192,23 +196,25 @@ get_string_array(Compiler *c, JsonbContainer *object, const char *prop,
 }
 
 /*
- * Parse a jsonpath, turning a syntax error into a definition error that
- * names the element. Parsing runs in a subtransaction so the parser's error
- * can be caught safely (deploy is not a hot path).
+ * Run a parser on text, turning its error into a definition error that
+ * names the element. Runs in a subtransaction so the parser's error can be
+ * caught safely (deploy is not a hot path).
  */
-static JsonPath *
-parse_path(Compiler *c, const char *text, const char *element)
+static Datum
+guarded_parse(Compiler *c, PGFunction parser, const char *text, const char *element,
+			  const char *what)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	JsonPath   *volatile path = NULL;
+	volatile Datum result = (Datum) 0;
 	char	   *volatile problem = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		path = DatumGetJsonPathP(DirectFunctionCall1(jsonpath_in, CStringGetDatum(text)));
+		result = DirectFunctionCall3(parser, CStringGetDatum(text),
+									 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -228,10 +234,37 @@ parse_path(Compiler *c, const char *text, const char *element)
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("definition \"%s\": %s has an invalid jsonpath \"%s\"",
-						c->key, element, text),
+				 errmsg("definition \"%s\": %s has an invalid %s \"%s\"",
+						c->key, element, what, text),
 				 errdetail("%s", problem)));
-	return path;
+	return result;
+}
+
+static JsonPath *
+parse_path(Compiler *c, const char *text, const char *element)
+{
+	return DatumGetJsonPathP(guarded_parse(c, jsonpath_in, text, element, "jsonpath"));
+}
+
+/* Does the path refer to a $variable? Conditions are evaluated without any. */
+static bool
+jsonpath_uses_variables(JsonPath *path)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(jsonpath_out, PointerGetDatum(path)));
+	bool		in_string = false;
+	char	   *p;
+
+	/* jsonpath_out prints variables as $"name" and the root as a lone $ */
+	for (p = text; *p; p++)
+	{
+		if (*p == '\\' && in_string && p[1])
+			p++;
+		else if (*p == '"')
+			in_string = !in_string;
+		else if (*p == '$' && !in_string && p[1] == '"')
+			return true;
+	}
+	return false;
 }
 
 /* A flow condition must be a predicate: its value is true, false or unknown. */
@@ -257,6 +290,12 @@ parse_condition(Compiler *c, const char *text, const char *element)
 		case jpiExists:
 		case jpiLikeRegex:
 		case jpiStartsWith:
+			if (jsonpath_uses_variables(path))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("definition \"%s\": %s: condition \"%s\" uses a jsonpath variable",
+								c->key, element, text),
+						 errhint("Conditions see only the instance data: write $.field, not $name.")));
 			return path;
 		default:
 			ereport(ERROR,
@@ -308,21 +347,34 @@ static Interval *
 get_duration(Compiler *c, JsonbContainer *object, const char *prop, const char *element)
 {
 	char	   *text = get_string(c, object, prop, element, false);
+	Interval   *result;
+	Interval	zero = {0, 0, 0};
 
 	if (text == NULL)
 		return NULL;
 	if (text[0] != 'P')
 		invalid(c, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
 				element, prop, text);
-	return DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
-												 ObjectIdGetDatum(InvalidOid),
-												 Int32GetDatum(-1)));
+	result = DatumGetIntervalP(guarded_parse(c, interval_in, text, element,
+											 psprintf("\"%s\" duration", prop)));
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(result),
+										  IntervalPGetDatum(&zero))) <= 0)
+		invalid(c, "%s: \"%s\" must be a positive duration, not \"%s\"", element, prop, text);
+	return result;
+}
+
+/* stringToQualifiedNameList as a PGFunction, for guarded_parse */
+static Datum
+qualified_name_list(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(stringToQualifiedNameList(PG_GETARG_CSTRING(0)));
 }
 
 static void
 check_script_function(Compiler *c, const char *name, const char *element)
 {
-	List	   *names = stringToQualifiedNameList(name);
+	List	   *names = (List *) DatumGetPointer(guarded_parse(c, qualified_name_list, name, element,
+														  "function name"));
 	Oid			argtypes[1] = {JSONBOID};
 	Oid			fn;
 
@@ -415,7 +467,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			break;
 		case BPM_SERVICE_TASK:
 			node->topic = get_string(c, object, "topic", element, true);
-			node->retries = get_int(c, object, "retries", element, DEFAULT_RETRIES, 0);
+			node->retries = get_int(c, object, "retries", element, DEFAULT_RETRIES, 1);
 			break;
 		case BPM_SCRIPT_TASK:
 			node->function = get_string(c, object, "function", element, true);
@@ -747,7 +799,23 @@ check_reachability(Compiler *c, BpmGraph *g)
 	}
 }
 
-/* four_eyes names user tasks of this definition. */
+static bool
+names_node(char **list, int n, const char *id)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * four_eyes names user tasks of this definition. The rule is symmetric
+ * (whoever completed one of a pair may not complete the other, whichever
+ * comes first), so each task gets the union of what it names and what
+ * names it.
+ */
 static void
 check_four_eyes(Compiler *c, BpmGraph *g)
 {
@@ -762,6 +830,18 @@ check_four_eyes(Compiler *c, BpmGraph *g)
 			if (other < 0 || g->nodes[other].kind != BPM_USER_TASK)
 				invalid(c, "node \"%s\": four_eyes names \"%s\", which is not a user task of this definition",
 						g->nodes[i].id, g->nodes[i].four_eyes[j]);
+		}
+	for (i = 0; i < g->nnodes; i++)
+		for (j = 0; j < g->nodes[i].nfour_eyes; j++)
+		{
+			BpmNode    *other = &g->nodes[bpm_graph_find(g, g->nodes[i].four_eyes[j])];
+
+			if (names_node(other->four_eyes, other->nfour_eyes, g->nodes[i].id))
+				continue;
+			other->four_eyes = other->four_eyes
+				? repalloc(other->four_eyes, sizeof(char *) * (other->nfour_eyes + 2))
+				: palloc(sizeof(char *) * 2);
+			other->four_eyes[other->nfour_eyes++] = g->nodes[i].id;
 		}
 }
 
@@ -802,7 +882,12 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("a definition needs a \"key\""),
 				 errhint("The key names the process across versions, e.g. {\"key\": \"invoice\", ...}.")));
-	c.key = get_string(&c, top, "key", "the definition", true);
+	if (v.type != jbvString || v.val.string.len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("a definition's \"key\" must be a non-empty string, not %s",
+						v.type == jbvString ? "an empty string" : bpm_jb_type_name(&v))));
+	c.key = pnstrdup(v.val.string.val, v.val.string.len);
 	check_properties(&c, top, "the definition", top_properties, NULL);
 	if (bpm_jb_get(top, "kind", &v) &&
 		!(v.type == jbvString && v.val.string.len == 7 &&

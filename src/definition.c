@@ -279,7 +279,7 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 	store_flows(id, g);
 
 	vals[0] = bpm_jb_string(g->key);
-	vals[1] = bpm_jb_string(psprintf("%d", version));
+	vals[1] = bpm_jb_int(version);
 	ev.kind = "definition_deployed";
 	ev.definition_id = id;
 	ev.data = bpm_jb_build(2, keys, vals);
@@ -301,14 +301,19 @@ PG_FUNCTION_INFO_V1(bpm_deploy);
 Datum
 bpm_deploy(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *source = PG_GETARG_JSONB_P(0);
+	Jsonb	   *source;
 	char	   *actor = bpm_current_actor_name();
 	Oid			deployer = GetUserId();
-	BpmGraph   *graph = bpm_graph_compile(source, true);
-	bytea	   *hash = content_hash(source);
+	BpmGraph   *graph;
+	bytea	   *hash;
 	BpmIdentity saved;
 	int64		id;
 	int			latest;
+
+	bpm_require_arg(fcinfo, 0, "definition");
+	source = PG_GETARG_JSONB_P(0);
+	graph = bpm_graph_compile(source, true);
+	hash = content_hash(source);
 
 	bpm_engine_enter(&saved);
 	lock_key(graph->key);

@@ -543,8 +543,11 @@ bpm_engine_resume(BpmInstance *inst, int64 token_id)
 			run_loop(&run);
 			return;
 		}
-	elog(ERROR, "pg_bpm: instance %lld has no token %lld waiting",
-		 (long long) inst->id, (long long) token_id);
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("instance %lld no longer waits at this activity", (long long) inst->id),
+			 errdetail("An earlier change in the same statement moved the process on (for example, it reached a terminate end event)."),
+			 errhint("Complete one task per statement.")));
 }
 
 /* Terminate the instance: cancel its open tasks and jobs, drop its tokens. */

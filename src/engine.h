@@ -40,6 +40,9 @@ extern int64 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *
 								 const char *business_key, const char *actor);
 extern void bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor);
 extern void bpm_instance_require_running(BpmInstance *inst, const char *action);
+extern void bpm_instance_busy_push(int64 instance_id);
+extern void bpm_instance_busy_pop(void);
+extern void bpm_instance_refuse_reentry(int64 instance_id);
 extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
 							   int64 task_id, int64 job_id);
 extern void bpm_instance_end(BpmInstance *inst, const char *state, const char *reason);

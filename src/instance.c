@@ -17,6 +17,47 @@
 #include "jsonb_util.h"
 #include "spi_util.h"
 
+/*
+ * Instances whose engine step is running user code (a script task). That
+ * code may start or act on other instances, but not on its own: the step
+ * holds the instance's state in memory and would overwrite what the nested
+ * call did.
+ */
+#define MAX_BUSY_DEPTH 32
+static int64 busy[MAX_BUSY_DEPTH];
+static int	nbusy = 0;
+
+void
+bpm_instance_busy_push(int64 instance_id)
+{
+	if (nbusy == MAX_BUSY_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("script tasks nested more than %d deep", MAX_BUSY_DEPTH)));
+	busy[nbusy++] = instance_id;
+}
+
+void
+bpm_instance_busy_pop(void)
+{
+	Assert(nbusy > 0);
+	nbusy--;
+}
+
+void
+bpm_instance_refuse_reentry(int64 instance_id)
+{
+	int			i;
+
+	for (i = 0; i < nbusy; i++)
+		if (busy[i] == instance_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("instance %lld is running a script task, which may not act on its own instance",
+							(long long) instance_id),
+					 errhint("Return the changes from the script as its jsonb result instead.")));
+}
+
 int64
 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 		  int64 task_id, int64 job_id, Jsonb *data)
@@ -87,6 +128,7 @@ bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 	Datum		arg = Int64GetDatum(instance_id);
 	bytea	   *hash;
 
+	bpm_instance_refuse_reentry(instance_id);
 	instance_init(inst, actor);
 	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
 		ereport(ERROR,

@@ -141,8 +141,8 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 		3, {INT8OID, TEXTOID, INTERVALOID}
 	};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	int32		max_jobs = PG_GETARG_INT32(2);
+	char	   *worker;
+	int32		max_jobs;
 	char	   *actor = bpm_current_actor_name();
 	Fetched    *jobs;
 	BpmIdentity saved;
@@ -151,6 +151,12 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
+	bpm_require_arg(fcinfo, 0, "topic");
+	bpm_require_arg(fcinfo, 1, "worker");
+	bpm_require_arg(fcinfo, 2, "max_jobs");
+	bpm_require_arg(fcinfo, 3, "lock_for");
+	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	max_jobs = PG_GETARG_INT32(2);
 	if (max_jobs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -201,14 +207,21 @@ bpm_complete_job(PG_FUNCTION_ARGS)
 		"DELETE FROM bpm.job WHERE id = $1",
 		1, {INT8OID}
 	};
-	int64		job_id = PG_GETARG_INT64(0);
-	char	   *worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	Jsonb	   *data = PG_GETARG_JSONB_P(2);
+	int64		job_id;
+	char	   *worker;
+	Jsonb	   *data;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
 	JobRow		job;
-	Datum		arg = Int64GetDatum(job_id);
+	Datum		arg;
+
+	bpm_require_arg(fcinfo, 0, "job id");
+	bpm_require_arg(fcinfo, 1, "worker");
+	job_id = PG_GETARG_INT64(0);
+	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	data = PG_ARGISNULL(2) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(2);
+	arg = Int64GetDatum(job_id);
 
 	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
@@ -239,9 +252,9 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 		"RETURNING retries, due_at <= now()",
 		3, {INT8OID, TEXTOID, INTERVALOID}
 	};
-	int64		job_id = PG_GETARG_INT64(0);
-	char	   *worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *error = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	int64		job_id;
+	char	   *worker;
+	char	   *error;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
@@ -251,6 +264,13 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	bool		due_now;
 	bool		isnull;
 
+	bpm_require_arg(fcinfo, 0, "job id");
+	bpm_require_arg(fcinfo, 1, "worker");
+	bpm_require_arg(fcinfo, 2, "error");
+	bpm_require_arg(fcinfo, 3, "retry_in");
+	job_id = PG_GETARG_INT64(0);
+	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	error = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	require_lock_holder(&job, worker);
@@ -285,14 +305,18 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 		"UPDATE bpm.job SET retries = $2, due_at = now() WHERE id = $1",
 		2, {INT8OID, INT4OID}
 	};
-	int64		job_id = PG_GETARG_INT64(0);
-	int32		retries = PG_GETARG_INT32(1);
+	int64		job_id;
+	int32		retries;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
 	JobRow		job;
 	Datum		values[2];
 
+	bpm_require_arg(fcinfo, 0, "job id");
+	bpm_require_arg(fcinfo, 1, "retries");
+	job_id = PG_GETARG_INT64(0);
+	retries = PG_GETARG_INT32(1);
 	if (retries < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

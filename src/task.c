@@ -30,6 +30,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -121,6 +122,80 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 		DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
 }
 
+/* A text[] of groups as JSON text, for messages. */
+static char *
+groups_text(Datum groups)
+{
+	Jsonb	   *jb = bpm_jb_text_array(groups);
+
+	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+}
+
+static bool
+text_changed(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static bool
+schedule_changed(const TaskRow *old, const TaskRow *new)
+{
+	return old->priority != new->priority || old->due_null != new->due_null ||
+		(!old->due_null && DatumGetTimestampTz(old->due_at) != DatumGetTimestampTz(new->due_at));
+}
+
+static bool
+may_claim(const TaskRow *old, const char *actor)
+{
+	BpmIdentity saved;
+	bool		ok;
+
+	if (!old->has_groups)
+		return true;
+	bpm_engine_enter(&saved);
+	ok = bpm_actor_in_groups(actor, old->candidate_groups);
+	bpm_engine_leave(&saved);
+	return ok;
+}
+
+/*
+ * Who may change an open task. Its assignee may hand it on, give it back
+ * and change its priority and due date; an unassigned task may be claimed
+ * by an actor it is meant for (one of its candidate groups, or anyone if it
+ * has none); everything else is for operators (see bpm_is_operator).
+ */
+static void
+check_may_change(const TaskRow *old, const TaskRow *new, const char *actor)
+{
+	bool		assignee_changed = text_changed(old->assignee, new->assignee);
+	bool		is_assignee = old->assignee && strcmp(old->assignee, actor) == 0;
+
+	if (!assignee_changed && !schedule_changed(old, new))
+		return;
+	if (is_assignee || bpm_is_operator())
+		return;
+	if (assignee_changed && old->assignee == NULL && new->assignee &&
+		strcmp(new->assignee, actor) == 0 && !schedule_changed(old, new))
+	{
+		if (may_claim(old, actor))
+			return;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("\"%s\" may not claim task %lld: not in its candidate groups %s",
+						actor, (long long) old->id, groups_text(old->candidate_groups))));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" may not %s task %lld", actor,
+					assignee_changed ? "reassign" : "reschedule", (long long) old->id),
+			 old->assignee
+			 ? errdetail("It is assigned to \"%s\"; only they or an operator may.", old->assignee)
+			 : errdetail("Only an operator may assign a task to someone else or change its priority or due date; one may claim it for oneself."),
+			 errhint("Operators are roles with the privileges of the owner of schema bpm.")));
+}
+
 static void
 refuse_engine_column_changes(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int64 task_id)
 {
@@ -171,6 +246,7 @@ lock_running_instance(int64 instance_id, int64 task_id)
 	Datum		arg = Int64GetDatum(instance_id);
 	char	   *state;
 
+	bpm_instance_refuse_reentry(instance_id);
 	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
 		elog(ERROR, "pg_bpm: task %lld belongs to missing instance %lld",
 			 (long long) task_id, (long long) instance_id);
@@ -183,23 +259,19 @@ lock_running_instance(int64 instance_id, int64 task_id)
 	return bpm_spi_int64(0, 2);
 }
 
-/* A text[] of groups as JSON text, for messages. */
-static char *
-groups_text(Datum groups)
-{
-	Jsonb	   *jb = bpm_jb_text_array(groups);
-
-	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-}
-
+/*
+ * An assigned task is its assignee's; an unassigned one belongs to its
+ * candidate groups; one with neither, to anyone.
+ */
 static void
 check_may_complete(const TaskRow *old, const char *actor)
 {
-	if (old->assignee == NULL && !old->has_groups)
-		return;
-	if (old->assignee && strcmp(old->assignee, actor) == 0)
-		return;
-	if (old->has_groups && bpm_actor_in_groups(actor, old->candidate_groups))
+	if (old->assignee)
+	{
+		if (strcmp(old->assignee, actor) == 0)
+			return;
+	}
+	else if (!old->has_groups || bpm_actor_in_groups(actor, old->candidate_groups))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -271,10 +343,9 @@ check_required(const TaskRow *old, Jsonb *output)
 
 /* Run the completion rules; returns the new tuple with completed_at/by set. */
 static HeapTuple
-complete_rules(TriggerData *td, const TaskRow *old, Jsonb *output)
+complete_rules(TriggerData *td, const TaskRow *old, Jsonb *output, const char *actor)
 {
 	TupleDesc	desc = td->tg_relation->rd_att;
-	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	int64		definition_id;
 	BpmGraph   *graph;
@@ -322,7 +393,8 @@ bpm_task_before_update(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
 	TaskRow		old;
-	char	   *new_status;
+	TaskRow		new;
+	char	   *actor;
 	bool		isnull;
 	Datum		output;
 
@@ -335,17 +407,19 @@ bpm_task_before_update(PG_FUNCTION_ARGS)
 	refuse_unless_open(&old);
 	refuse_engine_column_changes(td->tg_trigtuple, td->tg_newtuple, desc, old.id);
 
-	new_status = column_text(td->tg_newtuple, desc, "status");
-	if (strcmp(new_status, "cancelled") == 0)
+	read_task(td->tg_newtuple, desc, &new);
+	if (strcmp(new.status, "cancelled") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("task %lld cannot be cancelled on its own", (long long) old.id),
 				 errhint("Cancel the instance with bpm.cancel(%lld, reason).",
 						 (long long) old.instance_id)));
-	if (strcmp(new_status, "completed") != 0)
+	actor = bpm_current_actor_name();
+	check_may_change(&old, &new, actor);
+	if (strcmp(new.status, "completed") != 0)
 		return PointerGetDatum(td->tg_newtuple);
 	output = column(td->tg_newtuple, desc, "output", &isnull);
-	return PointerGetDatum(complete_rules(td, &old, isnull ? NULL : DatumGetJsonbP(output)));
+	return PointerGetDatum(complete_rules(td, &old, isnull ? NULL : DatumGetJsonbP(output), actor));
 }
 
 static Jsonb *
@@ -354,14 +428,6 @@ change_data(const char *from, const char *to)
 	return bpm_jb_build(2, (const char *[]) {"from", "to"},
 						(Jsonb *[]) {from ? bpm_jb_string(from) : NULL,
 				to ? bpm_jb_string(to) : NULL});
-}
-
-static bool
-text_changed(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a != b;
-	return strcmp(a, b) != 0;
 }
 
 /* Events for the changes of an open task: assignee, priority, due date. */
@@ -376,15 +442,14 @@ record_open_changes(BpmInstance *inst, const TaskRow *old, const TaskRow *new)
 
 		bpm_event(inst, kind, old->node_id, old->id, 0, change_data(old->assignee, new->assignee));
 	}
-	if (old->priority != new->priority ||
-		old->due_null != new->due_null ||
-		(!old->due_null && DatumGetTimestampTz(old->due_at) != DatumGetTimestampTz(new->due_at)))
+	if (schedule_changed(old, new))
 	{
 		Jsonb	   *vals[2];
+		const int	utc = 0;
 
 		vals[0] = bpm_jb_int(new->priority);
 		vals[1] = new->due_null ? NULL
-			: bpm_jb_string(DatumGetCString(DirectFunctionCall1(timestamptz_out, new->due_at)));
+			: bpm_jb_string(JsonEncodeDateTime(NULL, new->due_at, TIMESTAMPTZOID, &utc));
 		bpm_event(inst, "task_updated", old->node_id, old->id, 0,
 				  bpm_jb_build(2, (const char *[]) {"priority", "due_at"}, vals));
 	}
@@ -422,6 +487,7 @@ bpm_task_after_update(PG_FUNCTION_ARGS)
 	bpm_instance_lock(&inst, old.instance_id, actor);
 	if (strcmp(new.status, "completed") == 0)
 	{
+		bpm_instance_require_running(&inst, psprintf("complete task %lld", (long long) old.id));
 		bpm_event(&inst, "task_completed", old.node_id, old.id, 0, NULL);
 		bpm_instance_merge(&inst, new.output, old.node_id, old.id, 0);
 		bpm_engine_resume(&inst, old.token_id);
@@ -450,8 +516,7 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 		elog(ERROR, "pg_bpm: bpm.task_refuse_write() must be called as a trigger");
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		/* the engine's own inserts come from its SPI statements as owner */
-		if (GetUserId() == td->tg_relation->rd_rel->relowner)
+		if (engine_write_depth > 0)
 			return PointerGetDatum(td->tg_trigtuple);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -474,7 +539,7 @@ static void
 lock_task_instance(int64 task_id)
 {
 	static BpmStatement lock = {
-		"SELECT 1 FROM bpm.instance WHERE id = "
+		"SELECT id FROM bpm.instance WHERE id = "
 		"(SELECT instance_id FROM bpm.task WHERE id = $1) FOR NO KEY UPDATE",
 		1, {INT8OID}
 	};
@@ -484,6 +549,7 @@ lock_task_instance(int64 task_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("task %lld does not exist", (long long) task_id)));
+	bpm_instance_refuse_reentry(bpm_spi_int64(0, 1));
 }
 
 /*
@@ -599,13 +665,15 @@ PG_FUNCTION_INFO_V1(bpm_claim);
 Datum
 bpm_claim(PG_FUNCTION_ARGS)
 {
-	int64		task_id = PG_GETARG_INT64(0);
+	int64		task_id;
 	char	   *actor = bpm_current_actor_name();
 	char	   *assignee;
 	Datum		groups;
 	bool		has_groups;
 	BpmIdentity caller;
 
+	bpm_require_arg(fcinfo, 0, "task id");
+	task_id = PG_GETARG_INT64(0);
 	bpm_engine_enter(&caller);
 	lock_open_task(task_id, &assignee, &groups, &has_groups);
 	if (assignee && strcmp(assignee, actor) != 0)
@@ -635,11 +703,13 @@ PG_FUNCTION_INFO_V1(bpm_unclaim);
 Datum
 bpm_unclaim(PG_FUNCTION_ARGS)
 {
-	int64		task_id = PG_GETARG_INT64(0);
+	int64		task_id;
 	char	   *actor = bpm_current_actor_name();
 	char	   *assignee;
 	BpmIdentity caller;
 
+	bpm_require_arg(fcinfo, 0, "task id");
+	task_id = PG_GETARG_INT64(0);
 	bpm_engine_enter(&caller);
 	lock_open_task(task_id, &assignee, NULL, NULL);
 	if (assignee == NULL)

@@ -54,7 +54,7 @@ SELECT d.id, d.key, d.version, d.kind, d.name, d.deployed_at, d.deployed_by,
 COMMENT ON VIEW bpm.definitions IS 'Deployed definitions, one row per version';
 
 CREATE FUNCTION bpm.deploy(definition jsonb) RETURNS bigint
-    LANGUAGE c VOLATILE STRICT
+    LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'bpm_deploy';
 COMMENT ON FUNCTION bpm.deploy(jsonb) IS
     'Validate and deploy a definition; identical content to the latest version returns its id';

@@ -29,11 +29,11 @@ COMMENT ON FUNCTION bpm.complete_task(bigint, jsonb) IS
     'Complete an open task with output data (an UPDATE of bpm.task; the trigger does the rest)';
 
 CREATE FUNCTION bpm.claim(task_id bigint) RETURNS void
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'bpm_claim';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_claim';
 COMMENT ON FUNCTION bpm.claim(bigint) IS 'Assign an unassigned open task to the current actor';
 
 CREATE FUNCTION bpm.unclaim(task_id bigint) RETURNS void
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'bpm_unclaim';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_unclaim';
 COMMENT ON FUNCTION bpm.unclaim(bigint) IS 'Give a claimed task back to its candidate groups';
 
 CREATE FUNCTION bpm.assign(task_id bigint, actor text) RETURNS void

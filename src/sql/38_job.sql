@@ -4,27 +4,27 @@
 CREATE FUNCTION bpm.fetch_and_lock(topic text, worker text, max_jobs integer DEFAULT 1,
                                    lock_for interval DEFAULT '5 minutes')
     RETURNS SETOF bpm.job
-    LANGUAGE c VOLATILE STRICT ROWS 1
+    LANGUAGE c VOLATILE ROWS 1
     AS 'MODULE_PATHNAME', 'bpm_fetch_and_lock';
 COMMENT ON FUNCTION bpm.fetch_and_lock(text, text, integer, interval) IS
     'Lock up to max_jobs due jobs of a topic for a worker (SKIP LOCKED); an expired lock is fetchable again';
 
 CREATE FUNCTION bpm.complete_job(job_id bigint, worker text, data jsonb DEFAULT '{}')
     RETURNS void
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'bpm_complete_job';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_complete_job';
 COMMENT ON FUNCTION bpm.complete_job(bigint, text, jsonb) IS
     'Complete a locked job: merge its data and move the instance on';
 
 CREATE FUNCTION bpm.fail_job(job_id bigint, worker text, error text,
                              retry_in interval DEFAULT '10 seconds')
     RETURNS void
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'bpm_fail_job';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_fail_job';
 COMMENT ON FUNCTION bpm.fail_job(bigint, text, text, interval) IS
     'Report a failed attempt: one retry less, fetchable again after retry_in; at zero an incident';
 
 CREATE FUNCTION bpm.retry_incident(job_id bigint, retries integer DEFAULT 1)
     RETURNS void
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'bpm_retry_incident';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_retry_incident';
 COMMENT ON FUNCTION bpm.retry_incident(bigint, integer) IS
     'Give an incident new retries and make it fetchable now';
 

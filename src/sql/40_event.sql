@@ -29,7 +29,7 @@ CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event
 
 CREATE FUNCTION bpm.verify_events(instance_id bigint)
     RETURNS TABLE (ok boolean, first_bad_event bigint)
-    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'bpm_verify_events';
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_verify_events';
 COMMENT ON FUNCTION bpm.verify_events(bigint) IS
     'Recompute the hash chain of one instance; names the first event that was changed, removed or reordered';
 
