@@ -15,7 +15,7 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(200);
+SELECT plan(201);
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
@@ -646,6 +646,14 @@ SELECT throws_ok(format('SELECT bpm.claim(%s)', pg_temp.id('grp')), '55000',
 SELECT throws_ok(format('SELECT bpm.complete_task(%s)', pg_temp.id('grp')), '42501',
     format('"bob" may not complete task %s ("grp")', pg_temp.id('grp')),
     'complete_task: once claimed, only the assignee may complete');
+RESET bpm.actor;
+INSERT INTO bpm.actor_group VALUES ('dave', 'g1');
+SET LOCAL bpm.actor = 'dave';
+SELECT throws_ok(format('SELECT bpm.complete_task(%s)', pg_temp.id('grp')), '42501',
+    format('"dave" may not complete task %s ("grp")', pg_temp.id('grp')),
+    'complete_task: once claimed, not even another candidate may complete');
+RESET bpm.actor;
+SET LOCAL bpm.actor = 'bob';
 SELECT lives_ok(format('SELECT bpm.complete_task(%s)', pg_temp.id('mine')),
     'the assignee completes their task');
 RESET bpm.actor;
