@@ -19,7 +19,7 @@
 --   events     every instance's chain verifies, and verify_events does
 --              notice a changed or removed event
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 
@@ -305,6 +305,29 @@ SELECT is(pg_temp.worklist_of('bob'), '{for_team}',
     'a completed task leaves every worklist');
 SELECT is(bpm.current_actor(), current_user::text,
     'with bpm.actor unset the actor is the current role');
+
+-- assignment: an operator (here the superuser) hands a task on; its new
+-- assignee, with no privileges of an operator, reschedules and gives it back
+SELECT bpm.assign(pg_temp.task(pg_temp.id('wl'), 'for_owner'), 'bob');
+SET LOCAL ROLE bpm_tap_clerk;
+SET LOCAL bpm.actor = 'bob';
+UPDATE bpm.task SET priority = 90, due_at = '2030-01-02 03:04:05+00'
+ WHERE id = pg_temp.task(pg_temp.id('wl'), 'for_owner');
+SELECT bpm.unclaim(pg_temp.task(pg_temp.id('wl'), 'for_owner'));
+RESET bpm.actor;
+RESET ROLE;
+SELECT results_eq(
+    format($$SELECT kind, actor, data FROM pg_temp.story(%s)
+              WHERE kind IN ('task_assigned', 'task_updated', 'task_unclaimed')$$, pg_temp.id('wl')),
+    $$VALUES ('task_assigned', current_user::text COLLATE "default", '{"from": "carol", "to": "bob"}'::jsonb),
+             ('task_updated', 'bob', '{"priority": 90, "due_at": "2030-01-02T03:04:05+00:00"}'),
+             ('task_unclaimed', 'bob', '{"from": "bob", "to": null}')$$,
+    'assign, reschedule and unclaim are recorded with who, from and to');
+SELECT results_eq(
+    format($$SELECT assignee, priority, due_at FROM bpm.task WHERE id = %s$$,
+           pg_temp.task(pg_temp.id('wl'), 'for_owner')),
+    $$VALUES (NULL::text, 90, '2030-01-02 03:04:05+00'::timestamptz)$$,
+    'and leave the task unassigned with its new priority and due date');
 
 -- ========================================== a role with no table privileges
 INSERT INTO ids VALUES ('def:clerk', bpm.deploy('{"key": "clerk_flow", "nodes": [
