@@ -178,12 +178,15 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 UPDATE bpm.task SET priority = 95 WHERE id = :approve_2;
 SELECT node_id, assignee, priority FROM bpm.tasks WHERE instance_id = :p2;
 RESET ROLE;
--- A superuser that is not the owner passes the privileges, but the
--- triggers still refuse to insert or delete tasks.
-CREATE ROLE regress_bpm_admin SUPERUSER;
-SET ROLE regress_bpm_admin;
+-- Tasks are the engine's: the application role may not insert one (only
+-- operators may, to restore dumps), and a superuser that is not the owner
+-- passes the privileges, but the trigger still refuses to delete tasks.
+SET ROLE regress_bpm_app;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:p2, 'approve', 'A task of my own');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
+CREATE ROLE regress_bpm_admin SUPERUSER;
+SET ROLE regress_bpm_admin;
 DELETE FROM bpm.task WHERE id = :approve_2;
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 RESET ROLE;

@@ -401,11 +401,14 @@ SELECT node_id, status FROM bpm.task WHERE instance_id = :r2 ORDER BY node_id;
 SELECT state, waiting_at FROM bpm.processes WHERE id = :r2;
 
 --
--- 8. Tasks are created by the engine and never deleted: INSERT and DELETE
--- are refused even for the owner of the schema, a superuser (42501).
+-- 8. Tasks are created by the engine and never deleted. INSERT is refused
+-- to everyone but operators (who restore dumps); DELETE even to the owner
+-- of the schema, a superuser (42501).
 --
+SET ROLE regress_bpm_desk;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:k1, 'handle', 'A task of my own');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
 DELETE FROM bpm.task WHERE id = :handle_1;
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT count(*) AS tasks FROM bpm.task WHERE instance_id = :k1;
