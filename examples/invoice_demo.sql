@@ -11,10 +11,12 @@
 --                                                \----> check_booking ----/        (external worker,
 --                                                                                   topic "payment")
 --
--- Five invoices arrive. People (set with bpm.actor) work their tasks, the
--- database refuses what the process does not allow, a payment worker
--- written in PL/pgSQL does the service task, an operator cancels a
--- duplicate. Then we read the state, the audit trail, and verify it.
+-- Five invoices arrive. People work their tasks through an application
+-- (which says who acts with bpm.actor): they claim tasks, hand them on,
+-- and the database refuses what the process does not allow. An operator
+-- reassigns a task and cancels a duplicate, a payment worker written in
+-- PL/pgSQL does the service task. Then we read the state, the audit trail,
+-- and verify it.
 --
 -- It expects a fresh database with the extension created (demo.sh makes
 -- one) and runs with ON_ERROR_STOP: any unexpected error stops it.
@@ -76,30 +78,53 @@ $json$) AS definition_id;
 SELECT key, version, name, nodes FROM bpm.definitions;
 
 \echo
-\echo '=== 2. People and their groups (bpm.actor_group)'
+\echo '=== 2. People, their groups, and roles'
 \echo
 
--- The actor is whoever the application says acts (SET bpm.actor), else the
--- database role. Candidate groups are plain rows.
+-- People use an invoice application. It connects as an ordinary role,
+-- invoice_app, and names the person who acts with SET bpm.actor (without
+-- it, the actor is the role). Candidate groups are plain rows, which only
+-- the owner of schema bpm may write: the role that installed pg_bpm, here
+-- postgres, which runs this script.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'invoice_app') THEN
+        CREATE ROLE invoice_app NOLOGIN;        -- roles belong to the cluster
+    END IF;
+END
+$$;
+CREATE SCHEMA demo AUTHORIZATION invoice_app;   -- the application's helpers
+
 INSERT INTO bpm.actor_group (actor, group_name) VALUES
     ('alice', 'finance'),
     ('carol', 'accounting'),       -- carol also requests goods
-    ('dave',  'accounting');
+    ('dave',  'accounting');       -- and so does dave
 
 SELECT actor, string_agg(group_name, ', ') AS groups
   FROM bpm.actor_group GROUP BY actor ORDER BY actor;
+
+-- Operators are roles with the privileges of the owner of schema bpm (that
+-- role, its members, superusers). Besides doing what everyone may, they
+-- may assign any task to anyone and change any task's priority and due
+-- date. The application's role is not one.
+SELECT rolname AS role, pg_has_role(rolname, nspowner, 'USAGE') AS operator
+  FROM pg_roles, pg_namespace
+ WHERE nspname = 'bpm' AND rolname IN ('postgres', 'invoice_app')
+ ORDER BY rolname DESC;
 
 \echo
 \echo '=== 3. Five invoices arrive (bpm.start)'
 \echo
 
+-- From here on everyone acts through the application's role.
+SET ROLE invoice_app;
 SET bpm.actor = 'mailroom';
 SELECT business_key, bpm.start('invoice', data, business_key) AS instance_id
   FROM (VALUES
     ('INV-1001', '{"vendor": "Globex",   "amount":  2400, "iban": "DE44 5001", "requested_by": "carol"}'::jsonb),
     ('INV-1002', '{"vendor": "Initech",  "amount": 18500, "iban": "FR76 3000", "requested_by": "erin"}'),
     ('INV-1003', '{"vendor": "Umbrella", "amount": 52000, "iban": "NL91 4000", "requested_by": "carol"}'),
-    ('INV-1004', '{"vendor": "Hooli",    "amount":   730,                      "requested_by": "erin"}'),
+    ('INV-1004', '{"vendor": "Hooli",    "amount":   730,                      "requested_by": "dave"}'),
     ('INV-1005', '{"vendor": "Globex",   "amount":  2400, "iban": "DE44 5001", "requested_by": "carol"}')
   ) AS incoming (business_key, data);
 
@@ -126,29 +151,46 @@ SELECT id AS task, business_key, title, candidate_groups, assignee, required
 \echo '=== 5. People work their tasks; the database enforces the rules'
 \echo
 
--- demo.complete(who, invoice, step, output) completes the open task of a
--- step as someone: the same as
+-- demo.act(who, invoice, step, what, statement) runs a statement on the
+-- open task of a step as someone: the same as
 --     SET LOCAL bpm.actor = 'alice';
 --     SELECT bpm.complete_task(<task id>, '{"approved": true}');
--- or an UPDATE bpm.task SET status = 'completed', output = ... from any
--- client. A refusal (SQLSTATE 42501 not allowed, 23502 missing required
--- data) comes back as a line here instead of stopping the demo; in an
--- application it is an ordinary error and nothing changes.
-CREATE SCHEMA demo;
-CREATE FUNCTION demo.complete(who text, invoice text, step text, output jsonb DEFAULT '{}')
+-- A refusal (SQLSTATE 42501 not allowed, 23502 missing required data,
+-- 55000 wrong state) comes back as a line here instead of stopping the
+-- demo; in an application it is an ordinary error and nothing changes.
+CREATE FUNCTION demo.act(who text, invoice text, step text, what text, statement text)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     task_id bigint;
+    detail  text;
 BEGIN
     PERFORM set_config('bpm.actor', who, true);     -- SET LOCAL bpm.actor = who
     SELECT t.id INTO STRICT task_id
       FROM bpm.tasks t WHERE t.business_key = invoice AND t.node_id = step;
-    PERFORM bpm.complete_task(task_id, output);
-    RETURN format('done     %-6s %-16s %s %s', who, step, invoice, output);
+    EXECUTE statement USING task_id;
+    RETURN format('done     %-6s %-16s %s %s', who, step, invoice, what);
 EXCEPTION
-    WHEN insufficient_privilege OR not_null_violation THEN
-        RETURN format('REFUSED  %-6s %-16s %s: %s [%s]', who, step, invoice, SQLERRM, SQLSTATE);
+    WHEN insufficient_privilege OR not_null_violation OR object_not_in_prerequisite_state THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RETURN format('REFUSED  %-6s %-16s %s %s: %s [%s]', who, step, invoice, what, SQLERRM, SQLSTATE)
+            || CASE WHEN detail <> '' THEN E'\n         ' || detail ELSE '' END;
 END
+$$;
+
+-- The API calls people make (a plain UPDATE of bpm.task would do the same):
+CREATE FUNCTION demo.complete(who text, invoice text, step text, output jsonb DEFAULT '{}')
+RETURNS text LANGUAGE sql AS $$
+    SELECT demo.act(who, invoice, step, 'complete ' || output::text,
+                    format('SELECT bpm.complete_task($1, %L)', output))
+$$;
+CREATE FUNCTION demo.claim(who text, invoice text, step text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT demo.act(who, invoice, step, 'claim', 'SELECT bpm.claim($1)')
+$$;
+CREATE FUNCTION demo.assign(who text, invoice text, step text, to_whom text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT demo.act(who, invoice, step, 'assign to ' || to_whom,
+                    format('SELECT bpm.assign($1, %L)', to_whom))
 $$;
 
 \pset tuples_only on
@@ -160,26 +202,48 @@ SELECT demo.complete('alice', 'INV-1002', 'approve_finance', '{"comment": "looks
 SELECT demo.complete('alice', 'INV-1002', 'approve_finance', '{"approved": true, "comment": "looks fine"}');
 SELECT demo.complete('alice', 'INV-1003', 'approve_finance', '{"approved": false, "comment": "no purchase order"}');
 
--- The two parallel checks. confirm_goods is assigned to the requester
--- ("assignee": "$.requested_by"); check_booking is for accounting, but not
--- for whoever confirmed the goods (four_eyes).
+-- INV-1001: the two parallel checks. confirm_goods is assigned to the
+-- requester ("assignee": "$.requested_by"); check_booking is for
+-- accounting, but not for whoever confirmed the goods (four_eyes).
 SELECT demo.complete('carol', 'INV-1001', 'confirm_goods', '{"goods_ok": true}');
 SELECT demo.complete('carol', 'INV-1001', 'check_booking', '{"cost_center": "CC-310"}');
 SELECT demo.complete('dave',  'INV-1001', 'check_booking', '{}');
 SELECT demo.complete('dave',  'INV-1001', 'check_booking', '{"cost_center": "CC-310"}');
 
-SELECT demo.complete('erin',  'INV-1002', 'confirm_goods', '{"goods_ok": true}');
+-- INV-1002: dave claims the booking check. A claimed task is its
+-- assignee's: it leaves carol's worklist, and she may not complete it.
+-- Called away, dave hands it on to her (an assignee may).
+SELECT demo.claim('dave',     'INV-1002', 'check_booking');
 SELECT demo.complete('carol', 'INV-1002', 'check_booking', '{"cost_center": "CC-120"}');
+SELECT demo.assign('dave',    'INV-1002', 'check_booking', 'carol');
+SELECT demo.complete('carol', 'INV-1002', 'check_booking', '{"cost_center": "CC-120"}');
+SELECT demo.complete('erin',  'INV-1002', 'confirm_goods', '{"goods_ok": true}');
 
+-- INV-1004 was requested by dave, so its confirm_goods is his. He books
+-- the invoice first; four_eyes holds in both directions, so now he may not
+-- confirm the goods. erin may not take his task either, not even with a
+-- plain UPDATE: the table's trigger checks it exactly like bpm.assign.
 SELECT demo.complete('dave',  'INV-1004', 'check_booking', '{"cost_center": "CC-500"}');
-SELECT demo.complete('erin',  'INV-1004', 'confirm_goods', '{"goods_ok": true}');
+SELECT demo.complete('dave',  'INV-1004', 'confirm_goods', '{"goods_ok": true}');
+SELECT demo.act('erin', 'INV-1004', 'confirm_goods', $$UPDATE SET assignee = 'erin'$$,
+                $$UPDATE bpm.task SET assignee = 'erin' WHERE id = $1$$);
 
 \pset format aligned
 \pset tuples_only off
 
 \echo
-\echo '=== 6. An operator cancels a duplicate (bpm.cancel)'
+\echo '=== 6. An operator steps in (bpm.assign, bpm.cancel)'
 \echo
+
+-- olga runs the invoice office. Her tool connects as postgres, the role
+-- that installed pg_bpm, which makes her an operator: she gives dave's
+-- confirmation of INV-1004 to erin, and cancels a duplicate invoice.
+RESET ROLE;
+\pset tuples_only on
+\pset format unaligned
+SELECT demo.assign('olga', 'INV-1004', 'confirm_goods', 'erin');
+\pset format aligned
+\pset tuples_only off
 
 SET bpm.actor = 'olga';
 SELECT id AS duplicate FROM bpm.instance WHERE business_key = 'INV-1005' \gset
@@ -189,6 +253,14 @@ SELECT bpm.cancel(:duplicate, 'duplicate of INV-1001') \g /dev/null
 -- Its open tasks are cancelled, not deleted: task rows are the record.
 SELECT id AS task, title, status, completed_by AS by
   FROM bpm.task WHERE instance_id = :duplicate ORDER BY id;
+
+-- Back in the application, erin confirms the goods of INV-1004.
+SET ROLE invoice_app;
+\pset tuples_only on
+\pset format unaligned
+SELECT demo.complete('erin', 'INV-1004', 'confirm_goods', '{"goods_ok": true}');
+\pset format aligned
+\pset tuples_only off
 
 \echo
 \echo '=== 7. The payment worker (external service task, topic "payment")'
@@ -273,8 +345,10 @@ SELECT h.event_id, h.actor, h.kind, h.node_id, coalesce(h.task_id, h.job_id) AS 
 \echo '=== 11. The event log is append-only and hash-chained (bpm.verify_events)'
 \echo
 
--- Neither the log nor the task rows can be rewritten. demo.try(statement)
--- runs a statement and reports a refusal as a line.
+-- Neither the log nor the task rows can be rewritten, not even by the role
+-- that installed pg_bpm (a superuser here). demo.try(statement) runs a
+-- statement and reports a refusal as a line.
+RESET ROLE;
 CREATE FUNCTION demo.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE statement;
