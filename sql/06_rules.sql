@@ -462,5 +462,28 @@ SELECT actor, data FROM bpm.history(:k2) WHERE kind = 'task_updated';
 RESET DateStyle;
 RESET TimeZone;
 
+--
+-- 12. More deploy checks: a function name with more than schema and name,
+-- and a constant, empty candidate group list (nobody could work the task).
+--
+SELECT count(*) AS definitions_before FROM bpm.definition \gset
+SELECT bpm.deploy('{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "run", "type": "script_task", "function": "a.b.c"}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT bpm.deploy('{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "t", "type": "user_task", "candidate_groups": []}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+
+--
+-- 13. A task row an operator inserted by hand (as a restore would) is not
+-- waited for by any process: completing it is refused (55000).
+--
+INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:k2, 'handle', 'Inserted by hand')
+  RETURNING id AS hand_task \gset
+SELECT bpm.complete_task(:hand_task);
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+
 DROP ROLE regress_bpm_desk;
 RESET bpm.actor;

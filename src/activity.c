@@ -123,7 +123,7 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("user task \"%s\" of process \"%s\" has neither an assignee nor candidate groups in the instance data",
 						node->id, inst->graph->key),
-				 errdetail("Its assignee and candidate_groups paths select nothing in %s.",
+				 errdetail("Its assignee and candidate groups resolve to nothing in the data %s.",
 						   JsonbToCString(NULL, &inst->data->root, VARSIZE(inst->data))),
 				 errhint("Provide the fields the paths name before the process reaches the task.")));
 	values[0] = Int64GetDatum(inst->id);

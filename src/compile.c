@@ -333,9 +333,10 @@ get_value_spec(Compiler *c, JsonbContainer *object, const char *prop,
 	if (array_ok && v.type == jbvBinary)
 	{
 		int			n;
-		char	  **items = get_string_array(c, object, prop, element, &n);
 
-		(void) items;
+		(void) get_string_array(c, object, prop, element, &n);
+		if (n == 0)
+			invalid(c, "%s: \"%s\" must not be empty", element, prop);
 		spec->constant = bpm_jb_value_to_jsonb(&v);
 		return;
 	}
@@ -378,13 +379,15 @@ check_script_function(Compiler *c, const char *name, const char *element)
 	Oid			argtypes[1] = {JSONBOID};
 	Oid			fn;
 
-	if (list_length(names) < 2)
+	if (list_length(names) != 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("definition \"%s\": %s: function \"%s\" must be schema-qualified",
+				 errmsg("definition \"%s\": %s: function \"%s\" must be schema-qualified (schema.function)",
 						c->key, element, name),
-				 errhint("Write \"public.%s\": scripts run with search_path = pg_catalog, pg_temp, so a name never depends on who runs the process.",
-						 name)));
+				 list_length(names) == 1
+				 ? errhint("Write \"public.%s\": scripts run with search_path = pg_catalog, pg_temp, so a name never depends on who runs the process.",
+						   name)
+				 : errhint("A function of another database cannot be called.")));
 	fn = LookupFuncName(names, 1, argtypes, true);
 	if (!OidIsValid(fn))
 		ereport(ERROR,

@@ -488,6 +488,11 @@ bpm_task_after_update(PG_FUNCTION_ARGS)
 	if (strcmp(new.status, "completed") == 0)
 	{
 		bpm_instance_require_running(&inst, psprintf("complete task %lld", (long long) old.id));
+		if (old.token_id == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("task %lld was not created by the engine: no process waits for it",
+							(long long) old.id)));
 		bpm_event(&inst, "task_completed", old.node_id, old.id, 0, NULL);
 		bpm_instance_merge(&inst, new.output, old.node_id, old.id, 0);
 		bpm_engine_resume(&inst, old.token_id);
