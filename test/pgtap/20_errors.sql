@@ -15,7 +15,7 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(201);
+SELECT plan(204);
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
@@ -111,6 +111,9 @@ SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "can
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "candidate_groups": ["a", 1]}'),
     'definition "bad": node "t": "candidate_groups" must be an array of strings',
     'deploy: candidate_groups with a non-string item');
+SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "candidate_groups": []}'),
+    'definition "bad": node "t": "candidate_groups" must not be empty',
+    'deploy: empty candidate_groups (which would mean everyone)');
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "priority": "high"}'),
     'definition "bad": node "t": "priority" must be an integer, not string',
     'deploy: a priority that is not a number');
@@ -154,8 +157,11 @@ SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "script_task"}'),
     'definition "bad": node "t" has no "function"',
     'deploy: a script task without function');
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "script_task", "function": "tap_script"}'),
-    'definition "bad": node "t": function "tap_script" must be schema-qualified',
+    'definition "bad": node "t": function "tap_script" must be schema-qualified (schema.function)',
     'deploy: a script function that is not schema-qualified');
+SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "script_task", "function": "otherdb.public.tap_script"}'),
+    'definition "bad": node "t": function "otherdb.public.tap_script" must be schema-qualified (schema.function)',
+    'deploy: a script function named with a database');
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "script_task", "function": "public.\"tap"}'),
     'definition "bad": node "t" has an invalid function name "public."tap"',
     'deploy: a script function name that does not parse');
@@ -493,21 +499,21 @@ SELECT throws_ok(format($$UPDATE bpm.task SET status = 'cancelled' WHERE id = %s
 SELECT throws_ok(format($$DELETE FROM bpm.task WHERE id = %s$$, pg_temp.id('t1')), '42501',
     format('task %s cannot be deleted', pg_temp.id('t1')),
     'DELETE of a task is 42501, even for the owner');
-SELECT throws_ok(
-    format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
-    '42501', 'tasks are created by the engine when a process reaches a user task',
-    'INSERT of a task by the owner, outside the engine, is 42501');
-SET LOCAL ROLE bpm_tap_admin;
-SELECT throws_ok(
-    format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
-    '42501', 'tasks are created by the engine when a process reaches a user task',
-    'INSERT of a task by another superuser is 42501');
-RESET ROLE;
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(
     format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
     '42501', 'permission denied for table task',
     'INSERT of a task by a plain role is refused by its privileges');
+RESET ROLE;
+GRANT INSERT ON bpm.task TO bpm_tap_clerk;
+SET LOCAL ROLE bpm_tap_clerk;
+SELECT throws_ok(
+    format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
+    '42501', 'tasks are created by the engine when a process reaches a user task',
+    'INSERT of a task by a role that is not an operator is refused by the trigger, even with the privilege');
+RESET ROLE;
+REVOKE INSERT ON bpm.task FROM bpm_tap_clerk;
+SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(format($$DELETE FROM bpm.task WHERE id = %s$$, pg_temp.id('t1')),
     '42501', 'permission denied for table task',
     'DELETE of a task by a plain role is refused by its privileges');
@@ -553,6 +559,21 @@ SELECT results_eq(
     'the completion that succeeded is the only one recorded');
 SELECT is((SELECT ok FROM bpm.verify_events(pg_temp.id('p1'))), true,
     'the event chain of the instance verifies after all the refused writes');
+
+-- Operators may insert task rows (pg_restore does), but a row the engine
+-- did not create has no token waiting for it and cannot be completed.
+INSERT INTO ids VALUES ('forge', bpm.start('plain'));
+INSERT INTO bpm.task (instance_id, node_id, title) VALUES (pg_temp.id('forge'), 't', 'forged');
+INSERT INTO ids SELECT 'forged', id FROM bpm.task WHERE instance_id = pg_temp.id('forge') AND title = 'forged';
+SELECT throws_ok(
+    format('SELECT bpm.complete_task(%s, %L)', pg_temp.id('forged'), '{"amount": 1, "iban": "x"}'), '55000',
+    format('task %s was not created by the engine: no process waits for it', pg_temp.id('forged')),
+    'complete_task: a hand-inserted task row is 55000');
+SELECT results_eq(
+    format($$SELECT t.status, i.state, (SELECT ok FROM bpm.verify_events(i.id))
+               FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id WHERE t.id = %s$$, pg_temp.id('forged')),
+    $$VALUES ('open', 'running', true)$$,
+    'the refusal changed nothing');
 
 -- ============================================ who may complete and claim
 INSERT INTO ids VALUES ('def:guarded', bpm.deploy('{"key": "guarded", "nodes": [
