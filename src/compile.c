@@ -11,7 +11,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -23,10 +22,10 @@
 #include "utils/regproc.h"
 #include "utils/jsonpath.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "definition.h"
 #include "jsonb_util.h"
+#include "spi_util.h"
 
 #define DEFAULT_PRIORITY	50
 #define DEFAULT_RETRIES		3
@@ -195,49 +194,40 @@ get_string_array(Compiler *c, JsonbContainer *object, const char *prop,
 	return result;
 }
 
+typedef struct ParseCall
+{
+	PGFunction	parser;
+	const char *text;
+	Datum		result;
+} ParseCall;
+
+static void
+call_parser(void *arg)
+{
+	ParseCall  *call = arg;
+
+	call->result = DirectFunctionCall3(call->parser, CStringGetDatum(call->text),
+									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
 /*
  * Run a parser on text, turning its error into a definition error that
- * names the element. Runs in a subtransaction so the parser's error can be
- * caught safely (deploy is not a hot path).
+ * names the element (deploy is not a hot path: a subtransaction is fine).
  */
 static Datum
 guarded_parse(Compiler *c, PGFunction parser, const char *text, const char *element,
 			  const char *what)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile Datum result = (Datum) 0;
-	char	   *volatile problem = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		result = DirectFunctionCall3(parser, CStringGetDatum(text),
-									 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		problem = edata->message;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	ParseCall	call = {parser, text, (Datum) 0};
+	ErrorData  *problem = bpm_try(call_parser, &call);
 
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": %s has an invalid %s \"%s\"",
 						c->key, element, what, text),
-				 errdetail("%s", problem)));
-	return result;
+				 errdetail("%s", problem->message)));
+	return call.result;
 }
 
 static JsonPath *

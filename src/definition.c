@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
@@ -248,6 +249,50 @@ store_flows(int64 id, BpmGraph *g)
 	}
 }
 
+typedef struct InsertCall
+{
+	BpmStatement *stmt;
+	Datum	   *values;
+	const char *nulls;
+} InsertCall;
+
+static void
+call_insert(void *arg)
+{
+	InsertCall *call = arg;
+
+	bpm_spi_run(call->stmt, call->values, call->nulls);
+}
+
+/*
+ * Insert the definition row. Under REPEATABLE READ or SERIALIZABLE the
+ * snapshot may not show a version that a concurrent deployment committed
+ * while we waited for the key lock, and our version number then collides:
+ * report that as a retryable serialization failure, not a duplicate key.
+ */
+static void
+insert_definition(BpmStatement *stmt, Datum *values, const char *nulls, const char *key)
+{
+	InsertCall	call = {stmt, values, nulls};
+	ErrorData  *error;
+
+	if (!IsolationUsesXactSnapshot())
+	{
+		bpm_spi_run(stmt, values, nulls);
+		return;
+	}
+	error = bpm_try(call_insert, &call);
+	if (error == NULL)
+		return;
+	if (error->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+		ReThrowError(error);
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize the deployment of \"%s\": a concurrent deployment of the key committed first",
+					key),
+			 errhint("Retry the transaction.")));
+}
+
 static int64
 store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 				 const char *actor, Oid deployer)
@@ -272,7 +317,7 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 	values[4] = PointerGetDatum(hash);
 	values[5] = CStringGetTextDatum(actor);
 	values[6] = ObjectIdGetDatum(deployer);
-	bpm_spi_run(&stmt, values, nulls);
+	insert_definition(&stmt, values, nulls, g->key);
 	id = bpm_spi_int64(0, 1);
 
 	store_nodes(id, g);

@@ -26,6 +26,13 @@ extern void bpm_spi_connect(void);
 extern void bpm_spi_finish(void);
 extern int	bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls);
 
+/*
+ * Run fn(arg) in a subtransaction. Returns NULL when it succeeded, else
+ * the error it raised (copied into the caller's memory context), with the
+ * subtransaction rolled back. Not for hot paths.
+ */
+extern ErrorData *bpm_try(void (*fn) (void *arg), void *arg);
+
 extern bool bpm_spi_isnull(int row, int col);
 extern int64 bpm_spi_int64(int row, int col);
 extern int32 bpm_spi_int32(int row, int col);
