@@ -14,7 +14,7 @@
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY array['definition', 'instance', 'token', 'task', 'job', 'event'] LOOP
+    FOREACH t IN ARRAY array['definition', 'instance', 'token', 'task_store', 'job', 'event'] LOOP
         PERFORM setval(pg_get_serial_sequence('bpm.' || t, 'id'), 300000);
     END LOOP;
 END $$;

@@ -1,7 +1,7 @@
 /*
  * src/activity.c
  *
- * What entering an activity does. A user task writes a bpm.task row, a
+ * What entering an activity does. A user task writes a bpm.task_store row, a
  * service task with a topic writes a bpm.job row (and NOTIFY bpm_jobs with
  * the topic, delivered at commit), a script task calls the SQL function the
  * definition names, as the role that deployed the definition, and merges
@@ -27,7 +27,6 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
-#include "task.h"
 
 /* The text of a scalar jsonb (a string without quotes), or NULL. */
 static char *
@@ -100,7 +99,7 @@ int64
 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 {
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.task (instance_id, token_id, node_id, title, assignee, candidate_groups, "
+		"INSERT INTO bpm.task_store (instance_id, token_id, node_id, title, assignee, candidate_groups, "
 		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8, $9) "
 		"RETURNING id",
 		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID,
@@ -137,16 +136,7 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	values[7] = node->due ? IntervalPGetDatum(node->due) : (Datum) 0;
 	nulls[7] = BPM_NULL(node->due == NULL);
 	values[8] = text_array(node->required, node->nrequired);
-	bpm_task_engine_write_begin();
-	PG_TRY();
-	{
-		bpm_spi_run(&stmt, values, nulls);
-	}
-	PG_FINALLY();
-	{
-		bpm_task_engine_write_end();
-	}
-	PG_END_TRY();
+	bpm_spi_run(&stmt, values, nulls);
 	task_id = bpm_spi_int64(0, 1);
 
 	vals[0] = assignee ? bpm_jb_string(assignee) : NULL;
@@ -260,7 +250,7 @@ void
 bpm_activity_cancel_work(BpmInstance *inst, int64 token_id)
 {
 	static BpmStatement cancel_tasks = {
-		"UPDATE bpm.task SET status = 'cancelled', completed_at = now(), completed_by = $3 "
+		"UPDATE bpm.task_store SET status = 'cancelled', completed_at = now(), completed_by = $3 "
 		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' RETURNING id, node_id",
 		3, {INT8OID, INT8OID, TEXTOID}
 	};
@@ -273,15 +263,6 @@ bpm_activity_cancel_work(BpmInstance *inst, int64 token_id)
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(inst->actor);
-	bpm_task_engine_write_begin();
-	PG_TRY();
-	{
-		cancel_and_record(inst, &cancel_tasks, values, "task_cancelled", true);
-	}
-	PG_FINALLY();
-	{
-		bpm_task_engine_write_end();
-	}
-	PG_END_TRY();
+	cancel_and_record(inst, &cancel_tasks, values, "task_cancelled", true);
 	cancel_and_record(inst, &delete_jobs, values, "job_cancelled", false);
 }

@@ -65,14 +65,14 @@ bpm_schema_owner(void)
 }
 
 /*
- * Is the current role an operator: one with the privileges of the owner of
+ * Is the role an operator: one with the privileges of the owner of
  * the bpm schema (the role that installed the extension, its members, and
  * superusers)? Operators may reassign any task.
  */
 bool
-bpm_is_operator(void)
+bpm_is_operator(Oid role)
 {
-	return has_privs_of_role(GetUserId(), bpm_schema_owner());
+	return has_privs_of_role(role, bpm_schema_owner());
 }
 
 /*

@@ -32,7 +32,7 @@ extern void bpm_engine_enter(BpmIdentity *saved);
 extern void bpm_engine_leave(const BpmIdentity *saved);
 extern void bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern bool bpm_actor_in_groups(const char *actor, Datum groups);
-extern bool bpm_is_operator(void);
+extern bool bpm_is_operator(Oid role);
 extern void bpm_actor_init(void);
 
 #endif							/* BPM_ACTOR_H */

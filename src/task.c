@@ -1,24 +1,25 @@
 /*
  * src/task.c
  *
- * Human tasks. Completing a task is an UPDATE of its bpm.task row, from
- * bpm.complete_task or from any client; the triggers make both the same:
+ * Human tasks, and the rules of working them. bpm.task is a view over the
+ * table bpm.task_store; completing a task is an UPDATE of its row in the
+ * view, from bpm.complete_task or from any client, and one INSTEAD OF
+ * trigger makes both the same:
  *
- *   BEFORE UPDATE  locks the instance, then enforces the rules: only open
- *                  tasks change; engine columns are fixed; a completer must
- *                  be the assignee or in a candidate group (42501), must not
- *                  have completed a four_eyes task of the instance (42501),
- *                  and must supply every required field (23502).
- *   AFTER UPDATE   records the event and, on completion, merges the output
- *                  into the instance data and moves the process on.
+ *   1. lock the task's instance (the engine's lock order: instance first,
+ *      then its rows; the view scan locked no task row, so no UPDATE ever
+ *      holds a task while it waits for the instance),
+ *   2. read the task as it is now and apply the changes the statement asked
+ *      for, refusing what the rules forbid: only open tasks change; engine
+ *      columns are fixed; who may claim, reassign or reschedule (42501);
+ *      who may complete (42501), four eyes (42501), required fields (23502),
+ *   3. write bpm.task_store, record the events and, on completion, merge the
+ *      output into the instance data and move the process on,
+ *
+ * all in the caller's transaction.
  *
  * Task states:   open --complete--> completed
  *                  \---instance cancelled / scope ended (engine)--> cancelled
- *
- * The SQL functions lock the instance before the task row (the engine's
- * lock order); a bare UPDATE locks the task row first, which is equally
- * correct but can meet a concurrent bpm.cancel in a deadlock that
- * PostgreSQL resolves by aborting one of the two.
  */
 #include "postgres.h"
 
@@ -32,7 +33,6 @@
 #include "utils/datum.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -42,42 +42,17 @@
 #include "spi_util.h"
 #include "task.h"
 
-static int	engine_write_depth = 0;
-
-void
-bpm_task_engine_write_begin(void)
-{
-	engine_write_depth++;
-}
-
-void
-bpm_task_engine_write_end(void)
-{
-	engine_write_depth--;
-}
-
-/* Columns the engine owns: no UPDATE may change them. */
 static const char *const engine_columns[] =
 {"id", "instance_id", "token_id", "node_id", "title", "candidate_groups", "required", "created_at"};
 
-typedef struct TaskRow
+
+static bool
+array_nonempty(Datum array)
 {
-	int64		id;
-	int64		instance_id;
-	int64		token_id;
-	char	   *node_id;
-	char	   *status;
-	char	   *assignee;
-	Datum		candidate_groups;
-	bool		has_groups;
-	Datum		required;
-	Jsonb	   *output;
-	int32		priority;
-	Datum		due_at;
-	bool		due_null;
-	char	   *completed_by;
-	char	   *completed_at;
-} TaskRow;
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+
+	return ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > 0;
+}
 
 static Datum
 column(HeapTuple tup, TupleDesc desc, const char *name, bool *isnull)
@@ -108,9 +83,7 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 	row->status = column_text(tup, desc, "status");
 	row->assignee = column_text(tup, desc, "assignee");
 	row->candidate_groups = column(tup, desc, "candidate_groups", &isnull);
-	row->has_groups = !isnull &&
-		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(row->candidate_groups)),
-					   ARR_DIMS(DatumGetArrayTypeP(row->candidate_groups))) > 0;
+	row->has_groups = !isnull && array_nonempty(row->candidate_groups);
 	row->required = column(tup, desc, "required", &isnull);
 	d = column(tup, desc, "output", &isnull);
 	row->output = isnull ? NULL : DatumGetJsonbP(d);
@@ -122,9 +95,43 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 		DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
 }
 
+
+/* The task as it is now, read under the instance lock. 42704 if gone. */
+void
+bpm_task_read(int64 task_id, TaskRow *row)
+{
+	static BpmStatement stmt = {
+		"SELECT instance_id, token_id, node_id, status, assignee, candidate_groups, required, "
+		"output, priority, due_at, completed_by, completed_at::text "
+		"FROM bpm.task_store WHERE id = $1",
+		1, {INT8OID}
+	};
+	Datum		arg = Int64GetDatum(task_id);
+	bool		isnull;
+
+	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("task %lld does not exist", (long long) task_id)));
+	row->id = task_id;
+	row->instance_id = bpm_spi_int64(0, 1);
+	row->token_id = bpm_spi_int64(0, 2);
+	row->node_id = bpm_spi_text(0, 3);
+	row->status = bpm_spi_text(0, 4);
+	row->assignee = bpm_spi_text(0, 5);
+	row->candidate_groups = bpm_spi_datum(0, 6, &isnull);
+	row->has_groups = array_nonempty(row->candidate_groups);
+	row->required = bpm_spi_datum(0, 7, &isnull);
+	row->output = bpm_spi_jsonb(0, 8);
+	row->priority = bpm_spi_int32(0, 9);
+	row->due_at = bpm_spi_datum(0, 10, &row->due_null);
+	row->completed_by = bpm_spi_text(0, 11);
+	row->completed_at = bpm_spi_text(0, 12);
+}
+
 /* A text[] of groups as JSON text, for messages. */
-static char *
-groups_text(Datum groups)
+char *
+bpm_task_groups_text(Datum groups)
 {
 	Jsonb	   *jb = bpm_jb_text_array(groups);
 
@@ -149,15 +156,7 @@ schedule_changed(const TaskRow *old, const TaskRow *new)
 static bool
 may_claim(const TaskRow *old, const char *actor)
 {
-	BpmIdentity saved;
-	bool		ok;
-
-	if (!old->has_groups)
-		return true;
-	bpm_engine_enter(&saved);
-	ok = bpm_actor_in_groups(actor, old->candidate_groups);
-	bpm_engine_leave(&saved);
-	return ok;
+	return !old->has_groups || bpm_actor_in_groups(actor, old->candidate_groups);
 }
 
 /*
@@ -167,14 +166,14 @@ may_claim(const TaskRow *old, const char *actor)
  * has none); everything else is for operators (see bpm_is_operator).
  */
 static void
-check_may_change(const TaskRow *old, const TaskRow *new, const char *actor)
+check_may_change(const TaskRow *old, const TaskRow *new, const char *actor, Oid caller)
 {
 	bool		assignee_changed = text_changed(old->assignee, new->assignee);
 	bool		is_assignee = old->assignee && strcmp(old->assignee, actor) == 0;
 
 	if (!assignee_changed && !schedule_changed(old, new))
 		return;
-	if (is_assignee || bpm_is_operator())
+	if (is_assignee || bpm_is_operator(caller))
 		return;
 	if (assignee_changed && old->assignee == NULL && new->assignee &&
 		strcmp(new->assignee, actor) == 0 && !schedule_changed(old, new))
@@ -184,7 +183,7 @@ check_may_change(const TaskRow *old, const TaskRow *new, const char *actor)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("\"%s\" may not claim task %lld: not in its candidate groups %s",
-						actor, (long long) old->id, groups_text(old->candidate_groups))));
+						actor, (long long) old->id, bpm_task_groups_text(old->candidate_groups))));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -220,8 +219,8 @@ refuse_engine_column_changes(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 	}
 }
 
-static void
-refuse_unless_open(const TaskRow *old)
+void
+bpm_task_refuse_unless_open(const TaskRow *old)
 {
 	if (strcmp(old->status, "open") == 0)
 		return;
@@ -233,30 +232,6 @@ refuse_unless_open(const TaskRow *old)
 						 old->completed_at)
 			 : 0,
 			 errhint("Query bpm.tasks to find the tasks that are open now.")));
-}
-
-/* Lock the task's instance and check it is running; returns its definition. */
-static int64
-lock_running_instance(int64 instance_id, int64 task_id)
-{
-	static BpmStatement stmt = {
-		"SELECT state, definition_id FROM bpm.instance WHERE id = $1 FOR NO KEY UPDATE",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(instance_id);
-	char	   *state;
-
-	bpm_instance_refuse_reentry(instance_id);
-	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
-		elog(ERROR, "pg_bpm: task %lld belongs to missing instance %lld",
-			 (long long) task_id, (long long) instance_id);
-	state = bpm_spi_text(0, 1);
-	if (strcmp(state, "running") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task %lld cannot be completed: instance %lld is %s",
-						(long long) task_id, (long long) instance_id, state)));
-	return bpm_spi_int64(0, 2);
 }
 
 /*
@@ -280,7 +255,7 @@ check_may_complete(const TaskRow *old, const char *actor)
 			 old->assignee
 			 ? errdetail("The task is assigned to \"%s\".", old->assignee)
 			 : errdetail("The task is for the candidate groups %s, and \"%s\" is in none of them.",
-						 groups_text(old->candidate_groups),
+						 bpm_task_groups_text(old->candidate_groups),
 						 actor)));
 }
 
@@ -288,7 +263,7 @@ static void
 check_four_eyes(const TaskRow *old, BpmNode *node, const char *actor)
 {
 	static BpmStatement stmt = {
-		"SELECT node_id FROM bpm.task WHERE instance_id = $1 AND node_id = ANY ($2) "
+		"SELECT node_id FROM bpm.task_store WHERE instance_id = $1 AND node_id = ANY ($2) "
 		"AND status = 'completed' AND completed_by = $3 LIMIT 1",
 		3, {INT8OID, TEXTARRAYOID, TEXTOID}
 	};
@@ -341,87 +316,6 @@ check_required(const TaskRow *old, Jsonb *output)
 						 (long long) old->id, missing.data)));
 }
 
-/* Run the completion rules; returns the new tuple with completed_at/by set. */
-static HeapTuple
-complete_rules(TriggerData *td, const TaskRow *old, Jsonb *output, const char *actor)
-{
-	TupleDesc	desc = td->tg_relation->rd_att;
-	BpmIdentity saved;
-	int64		definition_id;
-	BpmGraph   *graph;
-	int			node;
-	int			cols[3];
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
-
-	if (output && !JB_ROOT_IS_OBJECT(output))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("task %lld: output must be a JSON object", (long long) old->id)));
-	if (output == NULL)
-		output = bpm_jb_empty_object();
-
-	bpm_engine_enter(&saved);
-	definition_id = lock_running_instance(old->instance_id, old->id);
-	graph = bpm_graph_get(definition_id);
-	node = bpm_graph_find(graph, old->node_id);
-	check_may_complete(old, actor);
-	check_four_eyes(old, node >= 0 ? &graph->nodes[node] : NULL, actor);
-	check_required(old, output);
-	bpm_engine_leave(&saved);
-
-	cols[0] = SPI_fnumber(desc, "output");
-	cols[1] = SPI_fnumber(desc, "completed_at");
-	cols[2] = SPI_fnumber(desc, "completed_by");
-	values[0] = JsonbPGetDatum(output);
-	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	values[2] = CStringGetTextDatum(actor);
-	return heap_modify_tuple_by_cols(td->tg_newtuple, desc, 3, cols, values, nulls);
-}
-
-/*
- * Trigger bpm.task_before_update(): BEFORE UPDATE FOR EACH ROW on bpm.task.
- * Locks the task's instance on completion. Raises 55000 for a task that is
- * not open, 42501 for a change of an engine column, a direct cancellation,
- * a completer who may not, or a four-eyes violation, 23502 for missing
- * required fields.
- */
-PG_FUNCTION_INFO_V1(bpm_task_before_update);
-Datum
-bpm_task_before_update(PG_FUNCTION_ARGS)
-{
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	TaskRow		old;
-	TaskRow		new;
-	char	   *actor;
-	bool		isnull;
-	Datum		output;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pg_bpm: bpm.task_before_update() must be called as a trigger");
-	if (engine_write_depth > 0)
-		return PointerGetDatum(td->tg_newtuple);
-	desc = td->tg_relation->rd_att;
-	read_task(td->tg_trigtuple, desc, &old);
-	refuse_unless_open(&old);
-	refuse_engine_column_changes(td->tg_trigtuple, td->tg_newtuple, desc, old.id);
-
-	read_task(td->tg_newtuple, desc, &new);
-	if (strcmp(new.status, "cancelled") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("task %lld cannot be cancelled on its own", (long long) old.id),
-				 errhint("Cancel the instance with bpm.cancel(%lld, reason).",
-						 (long long) old.instance_id)));
-	actor = bpm_current_actor_name();
-	check_may_change(&old, &new, actor);
-	if (strcmp(new.status, "completed") != 0)
-		return PointerGetDatum(td->tg_newtuple);
-	output = column(td->tg_newtuple, desc, "output", &isnull);
-	return PointerGetDatum(complete_rules(td, &old, isnull ? NULL : DatumGetJsonbP(output), actor));
-}
-
 static Jsonb *
 change_data(const char *from, const char *to)
 {
@@ -455,63 +349,184 @@ record_open_changes(BpmInstance *inst, const TaskRow *old, const TaskRow *new)
 	}
 }
 
+
 /*
- * Trigger bpm.task_after_update(): AFTER UPDATE FOR EACH ROW on bpm.task.
- * Records the task's events; on completion merges the output into the
- * instance data and resumes the token that waited at the task, in the
- * same transaction. The instance row is already locked by the BEFORE
- * trigger or the calling function.
+ * Apply to cur the changes the statement asked for: the columns whose new
+ * value differs from what the statement's scan saw.
  */
-PG_FUNCTION_INFO_V1(bpm_task_after_update);
-Datum
-bpm_task_after_update(PG_FUNCTION_ARGS)
+static void
+apply_requested(const TaskRow *seen, const TaskRow *asked, TaskRow *next)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	TaskRow		old;
-	TaskRow		new;
-	char	   *actor;
-	BpmIdentity saved;
-	BpmInstance inst;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pg_bpm: bpm.task_after_update() must be called as a trigger");
-	if (engine_write_depth > 0)
-		return PointerGetDatum(NULL);
-	desc = td->tg_relation->rd_att;
-	read_task(td->tg_trigtuple, desc, &old);
-	read_task(td->tg_newtuple, desc, &new);
-	actor = bpm_current_actor_name();
-
-	bpm_engine_enter(&saved);
-	bpm_instance_lock(&inst, old.instance_id, actor);
-	if (strcmp(new.status, "completed") == 0)
+	if (strcmp(seen->status, asked->status) != 0)
+		next->status = asked->status;
+	if (text_changed(seen->assignee, asked->assignee))
+		next->assignee = asked->assignee;
+	if (seen->priority != asked->priority)
+		next->priority = asked->priority;
+	if (schedule_changed(seen, asked))
 	{
-		bpm_instance_require_running(&inst, psprintf("complete task %lld", (long long) old.id));
-		if (old.token_id == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("task %lld was not created by the engine: no process waits for it",
-							(long long) old.id)));
-		bpm_event(&inst, "task_completed", old.node_id, old.id, 0, NULL);
-		bpm_instance_merge(&inst, new.output, old.node_id, old.id, 0);
-		bpm_engine_resume(&inst, old.token_id);
+		next->due_at = asked->due_at;
+		next->due_null = asked->due_null;
 	}
-	else
-	{
-		record_open_changes(&inst, &old, &new);
-		bpm_instance_save(&inst);
-	}
-	bpm_engine_leave(&saved);
-	return PointerGetDatum(NULL);
+	if ((seen->output == NULL) != (asked->output == NULL) ||
+		(seen->output && !DatumGetBool(DirectFunctionCall2(jsonb_eq,
+														   JsonbPGetDatum(seen->output),
+														   JsonbPGetDatum(asked->output)))))
+		next->output = asked->output;
+}
+
+/* The completion rules; fills in who completed it. */
+static void
+check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
+{
+	int			node = bpm_graph_find(inst->graph, cur->node_id);
+
+	bpm_instance_require_running(inst, psprintf("complete task %lld", (long long) cur->id));
+	if (cur->token_id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("task %lld was not created by the engine: no process waits for it",
+						(long long) cur->id)));
+	if (next->output && !JB_ROOT_IS_OBJECT(next->output))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task %lld: output must be a JSON object", (long long) cur->id)));
+	if (next->output == NULL)
+		next->output = bpm_jb_empty_object();
+	check_may_complete(cur, inst->actor);
+	check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, inst->actor);
+	check_required(cur, next->output);
+	next->completed_by = (char *) inst->actor;
+}
+
+static void
+write_task(const TaskRow *next, bool completing)
+{
+	static BpmStatement stmt = {
+		"UPDATE bpm.task_store SET status = $2, output = $3, assignee = $4, priority = $5, "
+		"due_at = $6, completed_at = CASE WHEN $7 THEN now() ELSE completed_at END, "
+		"completed_by = CASE WHEN $7 THEN $8 ELSE completed_by END WHERE id = $1",
+		8, {INT8OID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID}
+	};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(next->id);
+	values[1] = CStringGetTextDatum(next->status);
+	values[2] = next->output ? JsonbPGetDatum(next->output) : (Datum) 0;
+	nulls[2] = BPM_NULL(next->output == NULL);
+	values[3] = next->assignee ? CStringGetTextDatum(next->assignee) : (Datum) 0;
+	nulls[3] = BPM_NULL(next->assignee == NULL);
+	values[4] = Int32GetDatum(next->priority);
+	values[5] = next->due_at;
+	nulls[5] = BPM_NULL(next->due_null);
+	values[6] = BoolGetDatum(completing);
+	values[7] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
+	nulls[7] = BPM_NULL(next->completed_by == NULL);
+	bpm_spi_run(&stmt, values, nulls);
+}
+
+/* The view row to report (RETURNING): the statement's row with what was written. */
+static HeapTuple
+result_row(TriggerData *td, const TaskRow *next, bool completing)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	int			cols[7];
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+
+	cols[0] = SPI_fnumber(desc, "status");
+	values[0] = CStringGetTextDatum(next->status);
+	cols[1] = SPI_fnumber(desc, "output");
+	values[1] = next->output ? JsonbPGetDatum(next->output) : (Datum) 0;
+	nulls[1] = next->output == NULL;
+	cols[2] = SPI_fnumber(desc, "assignee");
+	values[2] = next->assignee ? CStringGetTextDatum(next->assignee) : (Datum) 0;
+	nulls[2] = next->assignee == NULL;
+	cols[3] = SPI_fnumber(desc, "priority");
+	values[3] = Int32GetDatum(next->priority);
+	cols[4] = SPI_fnumber(desc, "due_at");
+	values[4] = next->due_at;
+	nulls[4] = next->due_null;
+	cols[5] = SPI_fnumber(desc, "completed_at");
+	values[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[5] = !completing;
+	cols[6] = SPI_fnumber(desc, "completed_by");
+	values[6] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
+	nulls[6] = next->completed_by == NULL;
+	return heap_modify_tuple_by_cols(td->tg_newtuple, desc, completing ? 7 : 5, cols, values, nulls);
 }
 
 /*
- * Trigger bpm.task_refuse_write(): BEFORE INSERT OR DELETE on bpm.task.
- * Tasks of processes are created by the engine and never deleted: their
- * rows are the record of who did what. Operators may insert rows, because
- * pg_restore does (and they could disable the trigger anyway); a row that
- * no token waits for cannot be completed.
+ * Trigger bpm.task_update(): INSTEAD OF UPDATE FOR EACH ROW on the view
+ * bpm.task. Locks the task's instance, then works on the task as it is now
+ * (see the file header). Raises 55000 for a task that is not open or an
+ * instance that has ended, 42501 for a change of an engine column, a
+ * direct cancellation, or an actor the rules refuse, 23502 for missing
+ * required fields; and whatever moving the process on raises.
+ */
+PG_FUNCTION_INFO_V1(bpm_task_update);
+Datum
+bpm_task_update(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	TaskRow		seen;
+	TaskRow		asked;
+	TaskRow		cur;
+	TaskRow		next;
+	bool		completing;
+	char	   *actor;
+	BpmIdentity saved;
+	BpmInstance inst;
+	HeapTuple	result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(td->tg_event))
+		elog(ERROR, "pg_bpm: bpm.task_update() must be called as an INSTEAD OF trigger");
+	desc = td->tg_relation->rd_att;
+	read_task(td->tg_trigtuple, desc, &seen);
+	read_task(td->tg_newtuple, desc, &asked);
+	refuse_engine_column_changes(td->tg_trigtuple, td->tg_newtuple, desc, seen.id);
+
+	actor = bpm_current_actor_name();
+	bpm_engine_enter(&saved);
+	bpm_instance_lock(&inst, seen.instance_id, actor);
+	bpm_task_read(seen.id, &cur);
+	bpm_task_refuse_unless_open(&cur);
+	next = cur;
+	apply_requested(&seen, &asked, &next);
+	if (strcmp(next.status, "cancelled") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("task %lld cannot be cancelled on its own", (long long) cur.id),
+				 errhint("Cancel the instance with bpm.cancel(%lld, reason).",
+						 (long long) cur.instance_id)));
+	completing = strcmp(next.status, "completed") == 0;
+	check_may_change(&cur, &next, inst.actor, saved.userid);
+	if (completing)
+		check_completion(&inst, &cur, &next);
+	write_task(&next, completing);
+
+	if (completing)
+	{
+		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
+		bpm_instance_merge(&inst, next.output, cur.node_id, cur.id, 0);
+		bpm_engine_resume(&inst, cur.token_id);
+	}
+	else
+	{
+		record_open_changes(&inst, &cur, &next);
+		bpm_instance_save(&inst);
+	}
+	result = result_row(td, &next, completing);
+	bpm_engine_leave(&saved);
+	return PointerGetDatum(result);
+}
+
+/*
+ * Trigger bpm.task_refuse_write(): INSTEAD OF INSERT OR DELETE on the view
+ * bpm.task. Tasks of processes are created by the engine and never
+ * deleted: their rows are the record of who did what.
  */
 PG_FUNCTION_INFO_V1(bpm_task_refuse_write);
 Datum
@@ -523,8 +538,6 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 		elog(ERROR, "pg_bpm: bpm.task_refuse_write() must be called as a trigger");
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		if (engine_write_depth > 0 || bpm_is_operator())
-			return PointerGetDatum(td->tg_trigtuple);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("tasks are created by the engine when a process reaches a user task")));
@@ -536,224 +549,4 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 													 "id", &(bool) {false}))),
 			 errdetail("Task rows are the record of who did what; cancel the instance instead.")));
 	PG_RETURN_NULL();
-}
-
-/*
- * Lock the instance of a task (the engine's lock order: instance first,
- * then its rows), in one statement. Raises 42704 for an unknown task.
- */
-static void
-lock_task_instance(int64 task_id)
-{
-	static BpmStatement lock = {
-		"SELECT id FROM bpm.instance WHERE id = "
-		"(SELECT instance_id FROM bpm.task WHERE id = $1) FOR NO KEY UPDATE",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(task_id);
-
-	if (bpm_spi_run(&lock, &arg, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("task %lld does not exist", (long long) task_id)));
-	bpm_instance_refuse_reentry(bpm_spi_int64(0, 1));
-}
-
-/*
- * Lock a task's instance, then read the task as it is now (after any
- * transaction that held the lock) and require it to be open. Fills
- * *assignee and *groups when asked. Raises 42704 and 55000.
- */
-static void
-lock_open_task(int64 task_id, char **assignee, Datum *groups, bool *has_groups)
-{
-	static BpmStatement reread = {
-		"SELECT status, assignee, candidate_groups, completed_by, completed_at::text, node_id "
-		"FROM bpm.task WHERE id = $1",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(task_id);
-	TaskRow		row;
-	bool		isnull;
-
-	lock_task_instance(task_id);
-	bpm_spi_run(&reread, &arg, NULL);
-	memset(&row, 0, sizeof(row));
-	row.id = task_id;
-	row.status = bpm_spi_text(0, 1);
-	row.assignee = bpm_spi_text(0, 2);
-	row.completed_by = bpm_spi_text(0, 4);
-	row.completed_at = bpm_spi_text(0, 5);
-	row.node_id = bpm_spi_text(0, 6);
-	refuse_unless_open(&row);
-	if (assignee)
-		*assignee = row.assignee;
-	if (groups)
-	{
-		ArrayType  *arr = DatumGetArrayTypePCopy(bpm_spi_datum(0, 3, &isnull));
-
-		*groups = PointerGetDatum(arr);
-		*has_groups = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > 0;
-	}
-}
-
-/*
- * Write the task row as the caller, so the triggers see who acts and the
- * caller's column privileges apply. One guarded statement.
- */
-static void
-update_task_as_caller(const BpmIdentity *caller, BpmStatement *stmt,
-					  Datum *values, const char *nulls)
-{
-	BpmIdentity owner;
-	int			n;
-
-	bpm_become(caller->userid, &owner);
-	n = bpm_spi_run(stmt, values, nulls);
-	bpm_restore_identity(&owner);
-	if (n != 1)
-		elog(ERROR, "pg_bpm: task update affected %d rows", n);
-}
-
-/*
- * bpm.complete_task(task_id bigint, data jsonb DEFAULT '{}') RETURNS void
- *
- * An UPDATE of the task row to completed with data as its output; the
- * triggers check the rules and move the process on. Locks the instance,
- * then the task. Raises 42704, 55000, 42501, 23502 (see the triggers).
- */
-PG_FUNCTION_INFO_V1(bpm_complete_task);
-Datum
-bpm_complete_task(PG_FUNCTION_ARGS)
-{
-	static BpmStatement complete = {
-		"UPDATE bpm.task SET status = 'completed', output = $2 WHERE id = $1",
-		2, {INT8OID, JSONBOID}
-	};
-	Datum		values[2];
-	BpmIdentity caller;
-
-	bpm_require_arg(fcinfo, 0, "task id");
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PG_ARGISNULL(1) ? JsonbPGetDatum(bpm_jb_empty_object()) : PG_GETARG_DATUM(1);
-
-	bpm_engine_enter(&caller);
-	/* the BEFORE trigger checks the task's state under this lock */
-	lock_task_instance(PG_GETARG_INT64(0));
-	update_task_as_caller(&caller, &complete, values, NULL);
-	bpm_engine_leave(&caller);
-	PG_RETURN_VOID();
-}
-
-static void
-set_assignee(const BpmIdentity *caller, int64 task_id, const char *assignee)
-{
-	static BpmStatement update = {
-		"UPDATE bpm.task SET assignee = $2 WHERE id = $1",
-		2, {INT8OID, TEXTOID}
-	};
-	Datum		values[2];
-	char		nulls[2] = {' ', BPM_NULL(assignee == NULL)};
-
-	values[0] = Int64GetDatum(task_id);
-	values[1] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
-	update_task_as_caller(caller, &update, values, nulls);
-}
-
-/*
- * bpm.claim(task_id bigint) RETURNS void
- *
- * Assigns an unassigned open task to the current actor, who must be in one
- * of its candidate groups when it has any. Claiming one's own task again
- * changes nothing. Locks the instance, then the task. Raises 42704, 55000
- * (not open, or claimed by someone else), 42501 (not a candidate).
- */
-PG_FUNCTION_INFO_V1(bpm_claim);
-Datum
-bpm_claim(PG_FUNCTION_ARGS)
-{
-	int64		task_id;
-	char	   *actor = bpm_current_actor_name();
-	char	   *assignee;
-	Datum		groups;
-	bool		has_groups;
-	BpmIdentity caller;
-
-	bpm_require_arg(fcinfo, 0, "task id");
-	task_id = PG_GETARG_INT64(0);
-	bpm_engine_enter(&caller);
-	lock_open_task(task_id, &assignee, &groups, &has_groups);
-	if (assignee && strcmp(assignee, actor) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task %lld is already claimed by \"%s\"", (long long) task_id, assignee),
-				 errhint("The assignee can give it back with bpm.unclaim(%lld).", (long long) task_id)));
-	if (has_groups && !bpm_actor_in_groups(actor, groups))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("\"%s\" may not claim task %lld: not in its candidate groups %s",
-						actor, (long long) task_id,
-						groups_text(groups))));
-	if (assignee == NULL)
-		set_assignee(&caller, task_id, actor);
-	bpm_engine_leave(&caller);
-	PG_RETURN_VOID();
-}
-
-/*
- * bpm.unclaim(task_id bigint) RETURNS void
- *
- * Gives a claimed task back to its candidate groups. Only its assignee may.
- * Raises 42704, 55000 (not open or not claimed), 42501 (someone else's).
- */
-PG_FUNCTION_INFO_V1(bpm_unclaim);
-Datum
-bpm_unclaim(PG_FUNCTION_ARGS)
-{
-	int64		task_id;
-	char	   *actor = bpm_current_actor_name();
-	char	   *assignee;
-	BpmIdentity caller;
-
-	bpm_require_arg(fcinfo, 0, "task id");
-	task_id = PG_GETARG_INT64(0);
-	bpm_engine_enter(&caller);
-	lock_open_task(task_id, &assignee, NULL, NULL);
-	if (assignee == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task %lld is not claimed", (long long) task_id)));
-	if (strcmp(assignee, actor) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("task %lld is claimed by \"%s\"; only they can unclaim it",
-						(long long) task_id, assignee),
-				 errhint("An operator can take it away with bpm.assign(%lld, NULL).", (long long) task_id)));
-	set_assignee(&caller, task_id, NULL);
-	bpm_engine_leave(&caller);
-	PG_RETURN_VOID();
-}
-
-/*
- * bpm.assign(task_id bigint, actor text) RETURNS void
- *
- * Sets the assignee of an open task (NULL unassigns). Raises 42704, 55000.
- */
-PG_FUNCTION_INFO_V1(bpm_assign);
-Datum
-bpm_assign(PG_FUNCTION_ARGS)
-{
-	int64		task_id;
-	char	   *assignee;
-	BpmIdentity caller;
-
-	bpm_require_arg(fcinfo, 0, "task id");
-	task_id = PG_GETARG_INT64(0);
-	assignee = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-	bpm_engine_enter(&caller);
-	lock_open_task(task_id, NULL, NULL, NULL);
-	set_assignee(&caller, task_id, assignee);
-	bpm_engine_leave(&caller);
-	PG_RETURN_VOID();
 }

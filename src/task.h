@@ -1,14 +1,35 @@
 /*
  * src/task.h
  *
- * Human tasks. The triggers on bpm.task enforce the rules of every write
- * that does not come from the engine itself; the engine marks its own
- * writes (cancelling tasks of an ended scope) with these two calls.
+ * Human tasks: a task row as the rules see it (task.c), shared with the SQL
+ * functions that claim, assign and complete tasks (task_api.c).
  */
 #ifndef BPM_TASK_H
 #define BPM_TASK_H
 
-extern void bpm_task_engine_write_begin(void);
-extern void bpm_task_engine_write_end(void);
+#include "utils/jsonb.h"
+
+typedef struct TaskRow
+{
+	int64		id;
+	int64		instance_id;
+	int64		token_id;
+	char	   *node_id;
+	char	   *status;
+	char	   *assignee;
+	Datum		candidate_groups;
+	bool		has_groups;
+	Datum		required;
+	Jsonb	   *output;
+	int32		priority;
+	Datum		due_at;
+	bool		due_null;
+	char	   *completed_by;
+	char	   *completed_at;
+} TaskRow;
+
+extern void bpm_task_read(int64 task_id, TaskRow *row);
+extern void bpm_task_refuse_unless_open(const TaskRow *row);
+extern char *bpm_task_groups_text(Datum groups);
 
 #endif							/* BPM_TASK_H */

@@ -1,8 +1,8 @@
 -- src/sql/20_runtime.sql: instances, tokens, tasks, jobs.
 --
 -- Every runtime table carries the id of its (root) instance. Rows are
--- written only by the engine, which runs as the owner of these tables; the
--- guards in 30_task.sql refuse writes that bypass it.
+-- written only by the engine, which runs as the owner of these tables.
+-- People change tasks through the view bpm.task (35_task.sql).
 
 CREATE TABLE bpm.instance (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -38,7 +38,7 @@ CREATE TABLE bpm.token (
 );
 COMMENT ON TABLE bpm.token IS 'Where running instances wait: at a task (waiting), a join (joining) or inside a sub-process (scope)';
 
-CREATE TABLE bpm.task (
+CREATE TABLE bpm.task_store (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     instance_id      bigint NOT NULL,
     token_id         bigint,
@@ -56,9 +56,9 @@ CREATE TABLE bpm.task (
     completed_at     timestamptz,
     completed_by     text
 );
-CREATE INDEX task_instance_idx ON bpm.task (instance_id, node_id);
-CREATE INDEX task_open_assignee_idx ON bpm.task (assignee) WHERE status = 'open';
-COMMENT ON TABLE bpm.task IS 'Human work items; completing one is an UPDATE of its row';
+CREATE INDEX task_instance_idx ON bpm.task_store (instance_id, node_id);
+CREATE INDEX task_open_assignee_idx ON bpm.task_store (assignee) WHERE status = 'open';
+COMMENT ON TABLE bpm.task_store IS 'The rows behind the view bpm.task; written only by the engine';
 
 CREATE TABLE bpm.job (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,24 +1,28 @@
--- src/sql/35_task.sql: human tasks. Completing a task is an UPDATE of its
--- row; the triggers check the rules and move the process on.
+-- src/sql/35_task.sql: human tasks. bpm.task is a view over bpm.task_store;
+-- completing a task is an UPDATE of its row in the view, and the INSTEAD OF
+-- trigger locks the instance, checks the rules and moves the process on.
+-- (A view, not the table itself, so that no UPDATE locks a task row before
+-- its instance: the engine's lock order holds for every client.)
 
-CREATE FUNCTION bpm.task_before_update() RETURNS trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_task_before_update';
-COMMENT ON FUNCTION bpm.task_before_update() IS
-    'Enforces who may complete a task, required fields and four-eyes rules';
-CREATE FUNCTION bpm.task_after_update() RETURNS trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_task_after_update';
-COMMENT ON FUNCTION bpm.task_after_update() IS
-    'Records task events and advances the process when a task is completed';
+CREATE VIEW bpm.task AS
+SELECT id, instance_id, token_id, node_id, title, status, assignee, candidate_groups,
+       priority, due_at, required, output, created_at, completed_at, completed_by
+  FROM bpm.task_store;
+COMMENT ON VIEW bpm.task IS
+    'Every human task; UPDATE status, output, assignee, priority or due_at to work one';
+
+CREATE FUNCTION bpm.task_update() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_task_update';
+COMMENT ON FUNCTION bpm.task_update() IS
+    'Locks the instance, enforces the task rules, writes the task and advances the process';
 CREATE FUNCTION bpm.task_refuse_write() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_task_refuse_write';
 COMMENT ON FUNCTION bpm.task_refuse_write() IS
-    'Refuses INSERT and DELETE of process tasks outside the engine';
+    'Refuses INSERT and DELETE of tasks: the engine creates them, and they are never removed';
 
-CREATE TRIGGER task_before_update BEFORE UPDATE ON bpm.task
-    FOR EACH ROW EXECUTE FUNCTION bpm.task_before_update();
-CREATE TRIGGER task_after_update AFTER UPDATE ON bpm.task
-    FOR EACH ROW EXECUTE FUNCTION bpm.task_after_update();
-CREATE TRIGGER task_refuse_write BEFORE INSERT OR DELETE ON bpm.task
+CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task
+    FOR EACH ROW EXECUTE FUNCTION bpm.task_update();
+CREATE TRIGGER task_refuse_write INSTEAD OF INSERT OR DELETE ON bpm.task
     FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write();
 
 CREATE FUNCTION bpm.complete_task(task_id bigint, data jsonb DEFAULT '{}')
@@ -49,7 +53,7 @@ CREATE VIEW bpm.tasks AS
 SELECT t.id, t.instance_id, i.business_key, d.key AS process_key, t.node_id,
        t.title, t.assignee, t.candidate_groups, t.priority, t.due_at, t.required,
        t.created_at
-  FROM bpm.task t
+  FROM bpm.task_store t
   JOIN bpm.instance i ON i.id = t.instance_id
   JOIN bpm.definition d ON d.id = i.definition_id
  WHERE t.status = 'open';

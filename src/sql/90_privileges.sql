@@ -4,8 +4,8 @@
 -- (the role that created the extension), so callers need no privileges on
 -- the tables themselves. Everyone may read the model and call the API; the
 -- rules of each task (assignee, candidate groups, four eyes) are enforced by
--- the triggers whoever writes. Direct writes are limited to the task columns
--- that a person may change.
+-- the trigger of the view bpm.task whoever writes. Direct writes are limited
+-- to the task columns that a person may change.
 
 GRANT USAGE ON SCHEMA bpm TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA bpm TO PUBLIC;
@@ -16,7 +16,7 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.node', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.flow', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.instance', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.token', '');
-SELECT pg_catalog.pg_extension_config_dump('bpm.task', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_store', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
@@ -26,6 +26,6 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.definition_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.instance_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.token_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('bpm.task_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event_id_seq', '');
