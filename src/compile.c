@@ -2,30 +2,23 @@
  * src/compile.c
  *
  * Compile the JSON form of a process definition into a BpmGraph, checking
- * everything a deployment must satisfy. Every violation is SQLSTATE 42P17
- * (42883 for a missing script function) with a message that names the
- * definition and the offending element, raised before anything is stored.
+ * everything a deployment must satisfy: the elements and their properties
+ * (read by properties.c), then the graph (scopes, flows, gateways,
+ * reachability). Every violation is SQLSTATE 42P17 (42883 for a missing
+ * script function) with a message that names the definition and the
+ * offending element, raised before anything is stored.
  *
  * Node ids are unique across the whole definition, sub-processes included,
  * as element ids are in a BPMN document. Flows connect nodes of one scope.
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
-#include "catalog/pg_type.h"
-#include "miscadmin.h"
-#include "parser/parse_func.h"
-#include "utils/acl.h"
-#include "utils/lsyscache.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/regproc.h"
 #include "utils/jsonpath.h"
-#include "utils/memutils.h"
 
 #include "definition.h"
 #include "jsonb_util.h"
-#include "spi_util.h"
+#include "properties.h"
 
 #define DEFAULT_PRIORITY	50
 #define DEFAULT_RETRIES		3
@@ -80,10 +73,7 @@ typedef struct Compiler
 	char	  **flow_to;
 } Compiler;
 
-#define invalid(c, ...) \
-	ereport(ERROR, \
-			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION), \
-			 errmsg("definition \"%s\": %s", (c)->key, psprintf(__VA_ARGS__))))
+#define invalid(c, ...) bpm_invalid_definition((c)->key, __VA_ARGS__)
 
 const char *
 bpm_node_kind_name(BpmNodeKind kind)
@@ -94,305 +84,6 @@ bpm_node_kind_name(BpmNodeKind kind)
 		if (kinds[i].kind == kind)
 			return kinds[i].name;
 	return "unknown";
-}
-
-static bool
-in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
-/* Refuse any key of an object not in the allowed lists. */
-static void
-check_properties(Compiler *c, JsonbContainer *object, const char *element,
-				 const char *const *allowed, const char *const *more)
-{
-	int			n;
-	char	  **keys = bpm_jb_object_keys(object, &n);
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (!in_list(allowed, keys[i]) && (more == NULL || !in_list(more, keys[i])))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("definition \"%s\": %s has unknown property \"%s\"",
-							c->key, element, keys[i]),
-					 errhint("See docs/definitions.md for the properties of each element.")));
-}
-
-static char *
-get_string(Compiler *c, JsonbContainer *object, const char *prop,
-		   const char *element, bool required)
-{
-	JsonbValue	v;
-
-	if (!bpm_jb_get(object, prop, &v))
-	{
-		if (required)
-			invalid(c, "%s has no \"%s\"", element, prop);
-		return NULL;
-	}
-	if (v.type != jbvString)
-		invalid(c, "%s: \"%s\" must be a string, not %s", element, prop, bpm_jb_type_name(&v));
-	if (v.val.string.len == 0)
-		invalid(c, "%s: \"%s\" must not be empty", element, prop);
-	return pnstrdup(v.val.string.val, v.val.string.len);
-}
-
-static int
-get_int(Compiler *c, JsonbContainer *object, const char *prop,
-		const char *element, int dflt, int min)
-{
-	JsonbValue	v;
-	char	   *text;
-	long		result = 0;
-
-	if (!bpm_jb_get(object, prop, &v))
-		return dflt;
-	text = v.type == jbvNumeric
-		? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)))
-		: NULL;
-	if (text == NULL || strspn(text + (text[0] == '-'), "0123456789") != strlen(text + (text[0] == '-')) ||
-		strlen(text) > 10 || (result = strtol(text, NULL, 10)) > PG_INT32_MAX || result < PG_INT32_MIN)
-		invalid(c, "%s: \"%s\" must be an integer, not %s",
-				element, prop, text ? text : bpm_jb_type_name(&v));
-	if (result < min)
-		invalid(c, "%s: \"%s\" must be at least %d", element, prop, min);
-	return result;
-}
-
-/* An array of non-empty strings. */
-static char **
-get_string_array(Compiler *c, JsonbContainer *object, const char *prop,
-				 const char *element, int *n)
-{
-	JsonbValue	v;
-	JsonbContainer *arr;
-	char	  **result;
-	int			i;
-
-	*n = 0;
-	if (!bpm_jb_get(object, prop, &v))
-		return NULL;
-	arr = bpm_jb_container(&v);
-	if (bpm_jb_array_size(arr) < 0)
-		invalid(c, "%s: \"%s\" must be an array of strings", element, prop);
-	*n = bpm_jb_array_size(arr);
-	result = palloc0(sizeof(char *) * (*n + 1));
-	for (i = 0; i < *n; i++)
-	{
-		JsonbValue	e;
-
-		bpm_jb_array_get(arr, i, &e);
-		if (e.type != jbvString || e.val.string.len == 0)
-			invalid(c, "%s: \"%s\" must be an array of strings", element, prop);
-		result[i] = pnstrdup(e.val.string.val, e.val.string.len);
-	}
-	return result;
-}
-
-typedef struct ParseCall
-{
-	PGFunction	parser;
-	const char *text;
-	Datum		result;
-} ParseCall;
-
-static void
-call_parser(void *arg)
-{
-	ParseCall  *call = arg;
-
-	call->result = DirectFunctionCall3(call->parser, CStringGetDatum(call->text),
-									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
-/*
- * Run a parser on text, turning its error into a definition error that
- * names the element (deploy is not a hot path: a subtransaction is fine).
- */
-static Datum
-guarded_parse(Compiler *c, PGFunction parser, const char *text, const char *element,
-			  const char *what)
-{
-	ParseCall	call = {parser, text, (Datum) 0};
-	ErrorData  *problem = bpm_try(call_parser, &call);
-
-	if (problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("definition \"%s\": %s has an invalid %s \"%s\"",
-						c->key, element, what, text),
-				 errdetail("%s", problem->message)));
-	return call.result;
-}
-
-static JsonPath *
-parse_path(Compiler *c, const char *text, const char *element)
-{
-	return DatumGetJsonPathP(guarded_parse(c, jsonpath_in, text, element, "jsonpath"));
-}
-
-/* Does the path refer to a $variable? Conditions are evaluated without any. */
-static bool
-jsonpath_uses_variables(JsonPath *path)
-{
-	char	   *text = DatumGetCString(DirectFunctionCall1(jsonpath_out, PointerGetDatum(path)));
-	bool		in_string = false;
-	char	   *p;
-
-	/* jsonpath_out prints variables as $"name" and the root as a lone $ */
-	for (p = text; *p; p++)
-	{
-		if (*p == '\\' && in_string && p[1])
-			p++;
-		else if (*p == '"')
-			in_string = !in_string;
-		else if (*p == '$' && !in_string && p[1] == '"')
-			return true;
-	}
-	return false;
-}
-
-/* A flow condition must be a predicate: its value is true, false or unknown. */
-static JsonPath *
-parse_condition(Compiler *c, const char *text, const char *element)
-{
-	JsonPath   *path = parse_path(c, text, element);
-	JsonPathItem item;
-
-	jspInit(&item, path);
-	switch (item.type)
-	{
-		case jpiEqual:
-		case jpiNotEqual:
-		case jpiLess:
-		case jpiGreater:
-		case jpiLessOrEqual:
-		case jpiGreaterOrEqual:
-		case jpiAnd:
-		case jpiOr:
-		case jpiNot:
-		case jpiIsUnknown:
-		case jpiExists:
-		case jpiLikeRegex:
-		case jpiStartsWith:
-			if (jsonpath_uses_variables(path))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("definition \"%s\": %s: condition \"%s\" uses a jsonpath variable",
-								c->key, element, text),
-						 errhint("Conditions see only the instance data: write $.field, not $name.")));
-			return path;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("definition \"%s\": %s: condition \"%s\" is not a predicate",
-							c->key, element, text),
-					 errhint("Write a comparison such as $.amount > 1000, or exists($.field).")));
-	}
-	return NULL;
-}
-
-/* A constant (any JSON) or, for a string starting with "$", a jsonpath. */
-static void
-get_value_spec(Compiler *c, JsonbContainer *object, const char *prop,
-			   const char *element, BpmValueSpec *spec, bool array_ok)
-{
-	JsonbValue	v;
-
-	spec->constant = NULL;
-	spec->path = NULL;
-	if (!bpm_jb_get(object, prop, &v))
-		return;
-	if (v.type == jbvString && v.val.string.len > 0 && v.val.string.val[0] == '$')
-	{
-		char	   *text = pnstrdup(v.val.string.val, v.val.string.len);
-
-		spec->path = parse_path(c, text, psprintf("%s property \"%s\"", element, prop));
-		return;
-	}
-	if (v.type == jbvString && v.val.string.len > 0)
-	{
-		spec->constant = bpm_jb_value_to_jsonb(&v);
-		return;
-	}
-	if (array_ok && v.type == jbvBinary)
-	{
-		int			n;
-
-		(void) get_string_array(c, object, prop, element, &n);
-		if (n == 0)
-			invalid(c, "%s: \"%s\" must not be empty", element, prop);
-		spec->constant = bpm_jb_value_to_jsonb(&v);
-		return;
-	}
-	invalid(c, "%s: \"%s\" must be a %s or a jsonpath string starting with \"$\"",
-			element, prop, array_ok ? "string, an array of strings," : "string");
-}
-
-static Interval *
-get_duration(Compiler *c, JsonbContainer *object, const char *prop, const char *element)
-{
-	char	   *text = get_string(c, object, prop, element, false);
-	Interval   *result;
-	Interval	zero = {0, 0, 0};
-
-	if (text == NULL)
-		return NULL;
-	if (text[0] != 'P')
-		invalid(c, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
-				element, prop, text);
-	result = DatumGetIntervalP(guarded_parse(c, interval_in, text, element,
-											 psprintf("\"%s\" duration", prop)));
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(result),
-										  IntervalPGetDatum(&zero))) <= 0)
-		invalid(c, "%s: \"%s\" must be a positive duration, not \"%s\"", element, prop, text);
-	return result;
-}
-
-/* stringToQualifiedNameList as a PGFunction, for guarded_parse */
-static Datum
-qualified_name_list(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(stringToQualifiedNameList(PG_GETARG_CSTRING(0)));
-}
-
-static void
-check_script_function(Compiler *c, const char *name, const char *element)
-{
-	List	   *names = (List *) DatumGetPointer(guarded_parse(c, qualified_name_list, name, element,
-														  "function name"));
-	Oid			argtypes[1] = {JSONBOID};
-	Oid			fn;
-
-	if (list_length(names) != 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("definition \"%s\": %s: function \"%s\" must be schema-qualified (schema.function)",
-						c->key, element, name),
-				 list_length(names) == 1
-				 ? errhint("Write \"public.%s\": scripts run with search_path = pg_catalog, pg_temp, so a name never depends on who runs the process.",
-						   name)
-				 : errhint("A function of another database cannot be called.")));
-	fn = LookupFuncName(names, 1, argtypes, true);
-	if (!OidIsValid(fn))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("definition \"%s\": %s: function %s(jsonb) does not exist",
-						c->key, element, name),
-				 errhint("A script task calls a function f(data jsonb) RETURNS jsonb; create it before deploying.")));
-	if (get_func_rettype(fn) != JSONBOID)
-		invalid(c, "%s: function %s(jsonb) must return jsonb", element, name);
-	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("definition \"%s\": %s: permission denied for function %s(jsonb)",
-						c->key, element, name),
-				 errdetail("Script tasks run as the role that deploys the definition.")));
 }
 
 static KindInfo const *
@@ -425,9 +116,9 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 		c->maxnodes *= 2;
 		c->nodes = repalloc(c->nodes, sizeof(BpmNode) * c->maxnodes);
 	}
-	id = get_string(c, object, "id", psprintf("node %d", c->nnodes + 1), true);
+	id = bpm_prop_string(c->key, object, "id", psprintf("node %d", c->nnodes + 1), true);
 	element = psprintf("node \"%s\"", id);
-	type = get_string(c, object, "type", element, true);
+	type = bpm_prop_string(c->key, object, "type", element, true);
 	kind = find_kind(type);
 	if (kind == NULL)
 		ereport(ERROR,
@@ -435,7 +126,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 				 errmsg("definition \"%s\": node \"%s\" has unknown type \"%s\"",
 						c->key, id, type),
 				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess.")));
-	check_properties(c, object, element, common_node_properties, kind->properties);
+	bpm_prop_check_keys(c->key, object, element, common_node_properties, kind->properties);
 
 	index = c->nnodes++;
 	node = &c->nodes[index];
@@ -443,7 +134,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 	node->object = c->deploying ? bpm_jb_value_to_jsonb(value) : NULL;
 	node->id = id;
 	node->kind = kind->kind;
-	node->name = get_string(c, object, "name", element, false);
+	node->name = bpm_prop_string(c->key, object, "name", element, false);
 	node->scope = scope;
 	node->start = -1;
 	node->priority = DEFAULT_PRIORITY;
@@ -451,21 +142,21 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 	switch (node->kind)
 	{
 		case BPM_USER_TASK:
-			get_value_spec(c, object, "assignee", element, &node->assignee, false);
-			get_value_spec(c, object, "candidate_groups", element, &node->candidate_groups, true);
-			node->priority = get_int(c, object, "priority", element, DEFAULT_PRIORITY, 0);
-			node->due = get_duration(c, object, "due", element);
-			node->required = get_string_array(c, object, "required", element, &node->nrequired);
-			node->four_eyes = get_string_array(c, object, "four_eyes", element, &node->nfour_eyes);
+			bpm_prop_value_spec(c->key, object, "assignee", element, &node->assignee, false);
+			bpm_prop_value_spec(c->key, object, "candidate_groups", element, &node->candidate_groups, true);
+			node->priority = bpm_prop_int(c->key, object, "priority", element, DEFAULT_PRIORITY, 0);
+			node->due = bpm_prop_duration(c->key, object, "due", element);
+			node->required = bpm_prop_strings(c->key, object, "required", element, &node->nrequired);
+			node->four_eyes = bpm_prop_strings(c->key, object, "four_eyes", element, &node->nfour_eyes);
 			break;
 		case BPM_SERVICE_TASK:
-			node->topic = get_string(c, object, "topic", element, true);
-			node->retries = get_int(c, object, "retries", element, DEFAULT_RETRIES, 1);
+			node->topic = bpm_prop_string(c->key, object, "topic", element, true);
+			node->retries = bpm_prop_int(c->key, object, "retries", element, DEFAULT_RETRIES, 1);
 			break;
 		case BPM_SCRIPT_TASK:
-			node->function = get_string(c, object, "function", element, true);
+			node->function = bpm_prop_string(c->key, object, "function", element, true);
 			if (c->deploying)
-				check_script_function(c, node->function, element);
+				bpm_prop_check_function(c->key, node->function, element);
 			break;
 		case BPM_SUBPROCESS:
 			/* children follow the sub-process node in the array */
@@ -494,18 +185,18 @@ compile_flow(Compiler *c, JsonbContainer *object, int scope, int position)
 	}
 	flow = &c->flows[c->nflows];
 	memset(flow, 0, sizeof(BpmFlow));
-	flow->id = get_string(c, object, "id", element, false);
-	c->flow_from[c->nflows] = get_string(c, object, "from", element, true);
-	c->flow_to[c->nflows] = get_string(c, object, "to", element, true);
+	flow->id = bpm_prop_string(c->key, object, "id", element, false);
+	c->flow_from[c->nflows] = bpm_prop_string(c->key, object, "from", element, true);
+	c->flow_to[c->nflows] = bpm_prop_string(c->key, object, "to", element, true);
 	if (flow->id == NULL)
 		flow->id = psprintf("%s->%s", c->flow_from[c->nflows], c->flow_to[c->nflows]);
 	element = psprintf("flow \"%s\"", flow->id);
-	check_properties(c, object, element, flow_properties, NULL);
-	when = get_string(c, object, "when", element, false);
+	bpm_prop_check_keys(c->key, object, element, flow_properties, NULL);
+	when = bpm_prop_string(c->key, object, "when", element, false);
 	if (when)
 	{
 		flow->condition_text = when;
-		flow->condition = parse_condition(c, when, element);
+		flow->condition = bpm_prop_condition(c->key, when, element);
 	}
 	if (bpm_jb_get(object, "default", &v))
 	{
@@ -881,7 +572,7 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 				 errmsg("a definition's \"key\" must be a non-empty string, not %s",
 						v.type == jbvString ? "an empty string" : bpm_jb_type_name(&v))));
 	c.key = pnstrdup(v.val.string.val, v.val.string.len);
-	check_properties(&c, top, "the definition", top_properties, NULL);
+	bpm_prop_check_keys(c.key, top, "the definition", top_properties, NULL);
 	if (bpm_jb_get(top, "kind", &v) &&
 		!(v.type == jbvString && v.val.string.len == 7 &&
 		  strncmp(v.val.string.val, "process", 7) == 0))
@@ -896,7 +587,7 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 
 	g = palloc0(sizeof(BpmGraph));
 	g->key = c.key;
-	g->name = get_string(&c, top, "name", "the definition", false);
+	g->name = bpm_prop_string(c.key, top, "name", "the definition", false);
 	g->start = collect_scope(&c, top, -1, "the definition");
 	g->nodes = c.nodes;
 	g->nnodes = c.nnodes;

@@ -1,0 +1,328 @@
+/*
+ * src/properties.c
+ *
+ * Typed properties of definition elements, checked as they are read. Every
+ * violation is SQLSTATE 42P17 naming the definition and the element (42883
+ * / 42501 for a script function that is missing or not executable by the
+ * deployer). Parsers that raise errors of their own (jsonpath, interval,
+ * qualified names) run through guarded_parse, which turns their complaint
+ * into the detail of a definition error.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonpath.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+
+#include "jsonb_util.h"
+#include "properties.h"
+#include "spi_util.h"
+
+#define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Refuse any key of an object not in the allowed lists. */
+void
+bpm_prop_check_keys(const char *key, JsonbContainer *object, const char *element,
+				 const char *const *allowed, const char *const *more)
+{
+	int			n;
+	char	  **keys = bpm_jb_object_keys(object, &n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!in_list(allowed, keys[i]) && (more == NULL || !in_list(more, keys[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": %s has unknown property \"%s\"",
+							key, element, keys[i]),
+					 errhint("See docs/definitions.md for the properties of each element.")));
+}
+
+char *
+bpm_prop_string(const char *key, JsonbContainer *object, const char *prop,
+		   const char *element, bool required)
+{
+	JsonbValue	v;
+
+	if (!bpm_jb_get(object, prop, &v))
+	{
+		if (required)
+			invalid(key, "%s has no \"%s\"", element, prop);
+		return NULL;
+	}
+	if (v.type != jbvString)
+		invalid(key, "%s: \"%s\" must be a string, not %s", element, prop, bpm_jb_type_name(&v));
+	if (v.val.string.len == 0)
+		invalid(key, "%s: \"%s\" must not be empty", element, prop);
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+int
+bpm_prop_int(const char *key, JsonbContainer *object, const char *prop,
+		const char *element, int dflt, int min)
+{
+	JsonbValue	v;
+	char	   *text;
+	long		result = 0;
+
+	if (!bpm_jb_get(object, prop, &v))
+		return dflt;
+	text = v.type == jbvNumeric
+		? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)))
+		: NULL;
+	if (text == NULL || strspn(text + (text[0] == '-'), "0123456789") != strlen(text + (text[0] == '-')) ||
+		strlen(text) > 10 || (result = strtol(text, NULL, 10)) > PG_INT32_MAX || result < PG_INT32_MIN)
+		invalid(key, "%s: \"%s\" must be an integer, not %s",
+				element, prop, text ? text : bpm_jb_type_name(&v));
+	if (result < min)
+		invalid(key, "%s: \"%s\" must be at least %d", element, prop, min);
+	return result;
+}
+
+/* An array of non-empty strings. */
+char **
+bpm_prop_strings(const char *key, JsonbContainer *object, const char *prop,
+				 const char *element, int *n)
+{
+	JsonbValue	v;
+	JsonbContainer *arr;
+	char	  **result;
+	int			i;
+
+	*n = 0;
+	if (!bpm_jb_get(object, prop, &v))
+		return NULL;
+	arr = bpm_jb_container(&v);
+	if (bpm_jb_array_size(arr) < 0)
+		invalid(key, "%s: \"%s\" must be an array of strings", element, prop);
+	*n = bpm_jb_array_size(arr);
+	result = palloc0(sizeof(char *) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		JsonbValue	e;
+
+		bpm_jb_array_get(arr, i, &e);
+		if (e.type != jbvString || e.val.string.len == 0)
+			invalid(key, "%s: \"%s\" must be an array of strings", element, prop);
+		result[i] = pnstrdup(e.val.string.val, e.val.string.len);
+	}
+	return result;
+}
+
+typedef struct ParseCall
+{
+	PGFunction	parser;
+	const char *text;
+	Datum		result;
+} ParseCall;
+
+static void
+call_parser(void *arg)
+{
+	ParseCall  *call = arg;
+
+	call->result = DirectFunctionCall3(call->parser, CStringGetDatum(call->text),
+									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * Run a parser on text, turning its error into a definition error that
+ * names the element (deploy is not a hot path: a subtransaction is fine).
+ */
+static Datum
+guarded_parse(const char *key, PGFunction parser, const char *text, const char *element,
+			  const char *what)
+{
+	ParseCall	call = {parser, text, (Datum) 0};
+	ErrorData  *problem = bpm_try(call_parser, &call);
+
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s has an invalid %s \"%s\"",
+						key, element, what, text),
+				 errdetail("%s", problem->message)));
+	return call.result;
+}
+
+JsonPath *
+bpm_prop_path(const char *key, const char *text, const char *element)
+{
+	return DatumGetJsonPathP(guarded_parse(key, jsonpath_in, text, element, "jsonpath"));
+}
+
+/* Does the path refer to a $variable? Conditions are evaluated without any. */
+static bool
+jsonpath_uses_variables(JsonPath *path)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(jsonpath_out, PointerGetDatum(path)));
+	bool		in_string = false;
+	char	   *p;
+
+	/* jsonpath_out prints variables as $"name" and the root as a lone $ */
+	for (p = text; *p; p++)
+	{
+		if (*p == '\\' && in_string && p[1])
+			p++;
+		else if (*p == '"')
+			in_string = !in_string;
+		else if (*p == '$' && !in_string && p[1] == '"')
+			return true;
+	}
+	return false;
+}
+
+/* A flow condition must be a predicate: its value is true, false or unknown. */
+JsonPath *
+bpm_prop_condition(const char *key, const char *text, const char *element)
+{
+	JsonPath   *path = bpm_prop_path(key, text, element);
+	JsonPathItem item;
+
+	jspInit(&item, path);
+	switch (item.type)
+	{
+		case jpiEqual:
+		case jpiNotEqual:
+		case jpiLess:
+		case jpiGreater:
+		case jpiLessOrEqual:
+		case jpiGreaterOrEqual:
+		case jpiAnd:
+		case jpiOr:
+		case jpiNot:
+		case jpiIsUnknown:
+		case jpiExists:
+		case jpiLikeRegex:
+		case jpiStartsWith:
+			if (jsonpath_uses_variables(path))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("definition \"%s\": %s: condition \"%s\" uses a jsonpath variable",
+								key, element, text),
+						 errhint("Conditions see only the instance data: write $.field, not $name.")));
+			return path;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": %s: condition \"%s\" is not a predicate",
+							key, element, text),
+					 errhint("Write a comparison such as $.amount > 1000, or exists($.field).")));
+	}
+	return NULL;
+}
+
+/* A constant (any JSON) or, for a string starting with "$", a jsonpath. */
+void
+bpm_prop_value_spec(const char *key, JsonbContainer *object, const char *prop,
+			   const char *element, BpmValueSpec *spec, bool array_ok)
+{
+	JsonbValue	v;
+
+	spec->constant = NULL;
+	spec->path = NULL;
+	if (!bpm_jb_get(object, prop, &v))
+		return;
+	if (v.type == jbvString && v.val.string.len > 0 && v.val.string.val[0] == '$')
+	{
+		char	   *text = pnstrdup(v.val.string.val, v.val.string.len);
+
+		spec->path = bpm_prop_path(key, text, psprintf("%s property \"%s\"", element, prop));
+		return;
+	}
+	if (v.type == jbvString && v.val.string.len > 0)
+	{
+		spec->constant = bpm_jb_value_to_jsonb(&v);
+		return;
+	}
+	if (array_ok && v.type == jbvBinary)
+	{
+		int			n;
+
+		(void) bpm_prop_strings(key, object, prop, element, &n);
+		if (n == 0)
+			invalid(key, "%s: \"%s\" must not be empty", element, prop);
+		spec->constant = bpm_jb_value_to_jsonb(&v);
+		return;
+	}
+	invalid(key, "%s: \"%s\" must be a %s or a jsonpath string starting with \"$\"",
+			element, prop, array_ok ? "string, an array of strings," : "string");
+}
+
+Interval *
+bpm_prop_duration(const char *key, JsonbContainer *object, const char *prop, const char *element)
+{
+	char	   *text = bpm_prop_string(key, object, prop, element, false);
+	Interval   *result;
+	Interval	zero = {0, 0, 0};
+
+	if (text == NULL)
+		return NULL;
+	if (text[0] != 'P')
+		invalid(key, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
+				element, prop, text);
+	result = DatumGetIntervalP(guarded_parse(key, interval_in, text, element,
+											 psprintf("\"%s\" duration", prop)));
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(result),
+										  IntervalPGetDatum(&zero))) <= 0)
+		invalid(key, "%s: \"%s\" must be a positive duration, not \"%s\"", element, prop, text);
+	return result;
+}
+
+/* stringToQualifiedNameList as a PGFunction, for guarded_parse */
+static Datum
+qualified_name_list(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(stringToQualifiedNameList(PG_GETARG_CSTRING(0)));
+}
+
+void
+bpm_prop_check_function(const char *key, const char *name, const char *element)
+{
+	List	   *names = (List *) DatumGetPointer(guarded_parse(key, qualified_name_list, name, element,
+														  "function name"));
+	Oid			argtypes[1] = {JSONBOID};
+	Oid			fn;
+
+	if (list_length(names) != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: function \"%s\" must be schema-qualified (schema.function)",
+						key, element, name),
+				 list_length(names) == 1
+				 ? errhint("Write \"public.%s\": scripts run with search_path = pg_catalog, pg_temp, so a name never depends on who runs the process.",
+						   name)
+				 : errhint("A function of another database cannot be called.")));
+	fn = LookupFuncName(names, 1, argtypes, true);
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("definition \"%s\": %s: function %s(jsonb) does not exist",
+						key, element, name),
+				 errhint("A script task calls a function f(data jsonb) RETURNS jsonb; create it before deploying.")));
+	if (get_func_rettype(fn) != JSONBOID)
+		invalid(key, "%s: function %s(jsonb) must return jsonb", element, name);
+	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("definition \"%s\": %s: permission denied for function %s(jsonb)",
+						key, element, name),
+				 errdetail("Script tasks run as the role that deploys the definition.")));
+}
+
