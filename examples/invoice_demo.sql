@@ -222,7 +222,8 @@ SELECT demo.complete('erin',  'INV-1002', 'confirm_goods', '{"goods_ok": true}')
 -- INV-1004 was requested by dave, so its confirm_goods is his. He books
 -- the invoice first; four_eyes holds in both directions, so now he may not
 -- confirm the goods. erin may not take his task either, not even with a
--- plain UPDATE: the table's trigger checks it exactly like bpm.assign.
+-- plain UPDATE: the trigger of the view bpm.task checks it exactly like
+-- bpm.assign.
 SELECT demo.complete('dave',  'INV-1004', 'check_booking', '{"cost_center": "CC-500"}');
 SELECT demo.complete('dave',  'INV-1004', 'confirm_goods', '{"goods_ok": true}');
 SELECT demo.act('erin', 'INV-1004', 'confirm_goods', $$UPDATE SET assignee = 'erin'$$,
@@ -345,9 +346,9 @@ SELECT h.event_id, h.actor, h.kind, h.node_id, coalesce(h.task_id, h.job_id) AS 
 \echo '=== 11. The event log is append-only and hash-chained (bpm.verify_events)'
 \echo
 
--- Neither the log nor the task rows can be rewritten, not even by the role
--- that installed pg_bpm (a superuser here). demo.try(statement) runs a
--- statement and reports a refusal as a line.
+-- Neither the log nor a finished task (through the view bpm.task) can be
+-- rewritten, not even by the role that installed pg_bpm (a superuser here).
+-- demo.try(statement) runs a statement and reports a refusal as a line.
 RESET ROLE;
 CREATE FUNCTION demo.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
