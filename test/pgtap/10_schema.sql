@@ -4,14 +4,23 @@
 -- signatures of the SQL API (argument names and defaults, for named
 -- notation), the triggers that enforce the rules, the extension's schema
 -- and membership, and what PUBLIC may do: read everything, UPDATE only the
--- five person-editable columns of bpm.task, write nothing else, call the
--- API. Privileges are checked twice: as granted (aclexplode, grantee
--- PUBLIC) and as effective for a fresh role with no grants of its own.
+-- five person-editable columns of the view bpm.task, write nothing else
+-- (not bpm.task_store, the table behind the view), call the API.
+-- Privileges are checked twice: as granted (aclexplode, grantee PUBLIC) and
+-- as effective for a fresh role with no grants of its own.
+--
+-- bpm.task is a view over bpm.task_store so that every UPDATE of a task
+-- goes through one INSTEAD OF trigger, which locks the instance before it
+-- touches the task row (the engine's lock order; see
+-- test/isolation/specs/lock_order.spec). The shape that guarantees it: the
+-- view reads only bpm.task_store, has the same columns, and carries only
+-- INSTEAD OF triggers; the store carries none and is writable by no one but
+-- its owner.
 --
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(83);
+SELECT plan(96);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -57,15 +66,38 @@ SELECT set_eq(
     'pg_dump dumps every table and every id sequence of bpm (pg_extension_config_dump)');
 SELECT ok(
     (SELECT array_agg(c::regclass) FROM pg_extension, unnest(extconfig) c WHERE extname = 'pg_bpm')
-        @> ARRAY['bpm.definition', 'bpm.instance', 'bpm.task', 'bpm.job', 'bpm.event',
+        @> ARRAY['bpm.definition', 'bpm.instance', 'bpm.task_store', 'bpm.job', 'bpm.event',
                  'bpm.actor_group']::regclass[],
     'the key tables are among the dumped ones');
+SELECT ok(
+    (SELECT array_agg(c::regclass) FROM pg_extension, unnest(extconfig) c WHERE extname = 'pg_bpm')
+        @> ARRAY['bpm.task_store', 'bpm.task_store_id_seq']::regclass[],
+    'the task rows (bpm.task_store) and their id sequence are dumped');
+SELECT ok(
+    NOT (SELECT 'bpm.task'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'pg_bpm'),
+    'the view bpm.task is not among the dumped relations (its rows are bpm.task_store''s)');
+SELECT is(
+    pg_get_serial_sequence('bpm.task_store', 'id'),
+    'bpm.task_store_id_seq',
+    'bpm.task_store_id_seq is the identity sequence of bpm.task_store.id');
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'task', 'token']);
+    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'task_store',
+          'token']);
 SELECT views_are('bpm',
-    ARRAY['definitions', 'incidents', 'processes', 'tasks', 'worklist']);
+    ARRAY['definitions', 'incidents', 'processes', 'task', 'tasks', 'worklist']);
+SELECT has_view('bpm', 'task', 'bpm.task is a view');
+SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
+SELECT is(
+    ARRAY(SELECT DISTINCT d.refobjid::regclass::text
+            FROM pg_rewrite r
+            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                            AND d.refclassid = 'pg_class'::regclass
+           WHERE r.ev_class = 'bpm.task'::regclass AND d.refobjid <> 'bpm.task'::regclass
+           ORDER BY 1),
+    ARRAY['bpm.task_store'],
+    'the view bpm.task reads bpm.task_store and nothing else');
 
 CREATE FUNCTION pg_temp.columns_of(rel regclass) RETURNS TABLE (name name, type text)
 LANGUAGE sql AS $$
@@ -110,6 +142,13 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
              ('created_at', 'timestamp with time zone'),
              ('completed_at', 'timestamp with time zone'), ('completed_by', 'text')$$,
     'bpm.task has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task_store')$$,
+    $$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
+    'bpm.task_store has the columns of bpm.task, in the same order, with the same types');
+SELECT is(
+    (SELECT attidentity FROM pg_attribute WHERE attrelid = 'bpm.task_store'::regclass AND attname = 'id'),
+    'a'::"char",
+    'bpm.task_store.id is GENERATED ALWAYS AS IDENTITY');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.job')$$,
     $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('token_id', 'bigint'),
              ('node_id', 'text'), ('kind', 'text'), ('topic', 'text'), ('retries', 'integer'),
@@ -157,17 +196,25 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.incidents')$$,
     'view bpm.incidents has its columns, in order, with their types');
 
 SELECT col_is_pk('bpm', 'instance', 'id', 'bpm.instance.id is its primary key');
-SELECT col_is_pk('bpm', 'task', 'id', 'bpm.task.id is its primary key');
+SELECT col_is_pk('bpm', 'task_store', 'id', 'bpm.task_store.id is its primary key');
 SELECT col_is_pk('bpm', 'job', 'id', 'bpm.job.id is its primary key');
 SELECT col_is_pk('bpm', 'event', 'id', 'bpm.event.id is its primary key');
 SELECT col_is_unique('bpm', 'definition', ARRAY['key', 'version'],
     'a definition key has each version once');
+SELECT results_eq(
+    $$SELECT indexname::text COLLATE "default", indexdef FROM pg_indexes
+       WHERE schemaname = 'bpm' AND tablename = 'task_store' ORDER BY 1$$,
+    $$VALUES
+      ('task_instance_idx', 'CREATE INDEX task_instance_idx ON bpm.task_store USING btree (instance_id, node_id)'),
+      ('task_open_assignee_idx', 'CREATE INDEX task_open_assignee_idx ON bpm.task_store USING btree (assignee) WHERE (status = ''open''::text)'),
+      ('task_store_pkey', 'CREATE UNIQUE INDEX task_store_pkey ON bpm.task_store USING btree (id)')$$,
+    'bpm.task_store has exactly its primary key and the instance and open-assignee indexes');
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
     'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'retry_incident', 'start',
-    'task_after_update', 'task_before_update', 'task_refuse_write', 'unclaim',
+    'task_refuse_write', 'task_update', 'unclaim',
     'verify_events']);
 
 SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
@@ -224,22 +271,31 @@ SELECT results_eq(
     'the API functions have exactly these arguments (names, types, defaults) and results');
 
 -- ------------------------------------------------------------- triggers
-SELECT triggers_are('bpm', 'task',
-    ARRAY['task_after_update', 'task_before_update', 'task_refuse_write']);
+SELECT triggers_are('bpm', 'task', ARRAY['task_refuse_write', 'task_update']);
+SELECT triggers_are('bpm', 'task_store', '{}'::name[]);
 SELECT triggers_are('bpm', 'event', ARRAY['event_append_only', 'event_no_truncate']);
 SELECT results_eq(
     $$SELECT pg_get_triggerdef(t.oid)
         FROM pg_trigger t
-       WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.event'::regclass)
+       WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.task_store'::regclass, 'bpm.event'::regclass)
          AND NOT t.tgisinternal
        ORDER BY t.tgname$$,
     $$VALUES
       ('CREATE TRIGGER event_append_only BEFORE DELETE OR UPDATE ON bpm.event FOR EACH ROW EXECUTE FUNCTION bpm.event_guard()'),
       ('CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event FOR EACH STATEMENT EXECUTE FUNCTION bpm.event_guard()'),
-      ('CREATE TRIGGER task_after_update AFTER UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_after_update()'),
-      ('CREATE TRIGGER task_before_update BEFORE UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_before_update()'),
-      ('CREATE TRIGGER task_refuse_write BEFORE INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()')$$,
-    'the rule triggers fire on the right events, timing and level');
+      ('CREATE TRIGGER task_refuse_write INSTEAD OF INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()'),
+      ('CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_update()')$$,
+    'the rule triggers fire on the right events, timing and level (on the view: INSTEAD OF, per row)');
+-- tgtype bits: 1 ROW, 4 INSERT, 8 DELETE, 16 UPDATE, 64 INSTEAD
+SELECT results_eq(
+    $$SELECT t.tgname::text COLLATE "default", (t.tgtype & 64) <> 0, (t.tgtype & 1) <> 0,
+             (t.tgtype & 4) <> 0, (t.tgtype & 16) <> 0, (t.tgtype & 8) <> 0
+        FROM pg_trigger t
+       WHERE t.tgrelid = 'bpm.task'::regclass AND NOT t.tgisinternal
+       ORDER BY 1$$,
+    $$VALUES ('task_refuse_write', true, true, true, false, true),
+             ('task_update', true, true, false, true, false)$$,
+    'the task triggers are INSTEAD OF, FOR EACH ROW; task_update on UPDATE only, task_refuse_write on INSERT and DELETE only');
 SELECT is(
     ARRAY(SELECT t.tgname::text FROM pg_trigger t
            WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.event'::regclass)
@@ -257,8 +313,8 @@ SELECT results_eq(
     $$VALUES ('actor_group', 'SELECT'), ('definition', 'SELECT'), ('definitions', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
              ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'),
-             ('processes', 'SELECT'), ('task', 'SELECT'), ('tasks', 'SELECT'),
-             ('token', 'SELECT'), ('worklist', 'SELECT')$$,
+             ('processes', 'SELECT'), ('task', 'SELECT'), ('task_store', 'SELECT'),
+             ('tasks', 'SELECT'), ('token', 'SELECT'), ('worklist', 'SELECT')$$,
     'PUBLIC is granted SELECT, and only SELECT, on every table and view (no sequence)');
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", att.attname::text COLLATE "default", a.privilege_type
@@ -269,7 +325,7 @@ SELECT results_eq(
     $$VALUES ('task', 'assignee', 'UPDATE'), ('task', 'due_at', 'UPDATE'),
              ('task', 'output', 'UPDATE'), ('task', 'priority', 'UPDATE'),
              ('task', 'status', 'UPDATE')$$,
-    'PUBLIC is granted column UPDATE only on bpm.task (status, output, assignee, priority, due_at)');
+    'PUBLIC is granted column UPDATE only on the view bpm.task (status, output, assignee, priority, due_at)');
 SELECT results_eq(
     $$SELECT a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a
        WHERE n.nspname = 'bpm' AND a.grantee = 0$$,
@@ -281,7 +337,16 @@ SELECT schema_privs_are('bpm', 'bpm_tap_nobody', ARRAY['USAGE']);
 SELECT table_privs_are('bpm', 'instance', 'bpm_tap_nobody', ARRAY['SELECT'],
     'a plain role may only SELECT bpm.instance (no INSERT, UPDATE, DELETE, TRUNCATE)');
 SELECT table_privs_are('bpm', 'task', 'bpm_tap_nobody', ARRAY['SELECT'],
-    'a plain role has no table-wide write privilege on bpm.task (no INSERT, DELETE)');
+    'a plain role has no view-wide write privilege on bpm.task (no INSERT, DELETE)');
+SELECT table_privs_are('bpm', 'task_store', 'bpm_tap_nobody', ARRAY['SELECT'],
+    'a plain role may only SELECT bpm.task_store (no INSERT, UPDATE, DELETE, TRUNCATE)');
+SELECT is(
+    ARRAY(SELECT att.attname::text FROM pg_attribute att
+           WHERE att.attrelid = 'bpm.task_store'::regclass AND att.attnum > 0 AND NOT att.attisdropped
+             AND has_column_privilege('bpm_tap_nobody', 'bpm.task_store'::regclass, att.attnum, 'INSERT,UPDATE,REFERENCES')
+           ORDER BY att.attnum),
+    '{}'::text[],
+    'a plain role may UPDATE no column of bpm.task_store (not even status): tasks change through the view');
 SELECT table_privs_are('bpm', 'event', 'bpm_tap_nobody', ARRAY['SELECT'],
     'a plain role may only SELECT bpm.event');
 SELECT table_privs_are('bpm', 'job', 'bpm_tap_nobody', ARRAY['SELECT'],
@@ -325,12 +390,12 @@ SELECT column_privs_are('bpm', 'task', 'node_id', 'bpm_tap_nobody', ARRAY['SELEC
 SELECT is(
     ARRAY(SELECT c.relname || '.' || att.attname
             FROM pg_class c JOIN pg_attribute att ON att.attrelid = c.oid
-           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind = 'r'
-             AND c.relname <> 'task' AND att.attnum > 0 AND NOT att.attisdropped
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
+             AND c.oid <> 'bpm.task'::regclass AND att.attnum > 0 AND NOT att.attisdropped
              AND has_column_privilege('bpm_tap_nobody', c.oid, att.attnum, 'INSERT,UPDATE,REFERENCES')
            ORDER BY 1),
     '{}'::text[],
-    'a plain role may write no column of any other bpm table');
+    'a plain role may write no column of any other bpm table or view');
 SELECT is(
     ARRAY(SELECT p.proname::text FROM pg_proc p
            WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype

@@ -15,7 +15,7 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(204);
+SELECT plan(214);
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
@@ -499,10 +499,23 @@ SELECT throws_ok(format($$UPDATE bpm.task SET status = 'cancelled' WHERE id = %s
 SELECT throws_ok(format($$DELETE FROM bpm.task WHERE id = %s$$, pg_temp.id('t1')), '42501',
     format('task %s cannot be deleted', pg_temp.id('t1')),
     'DELETE of a task is 42501, even for the owner');
+SELECT throws_ok(
+    format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
+    '42501', 'tasks are created by the engine when a process reaches a user task',
+    'INSERT of a task through the view is 42501, even for the owner');
+SET LOCAL ROLE bpm_tap_admin;
+SELECT throws_ok(
+    format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
+    '42501', 'tasks are created by the engine when a process reaches a user task',
+    'INSERT of a task through the view is 42501 for any superuser (an operator)');
+SELECT throws_ok(format($$DELETE FROM bpm.task WHERE id = %s$$, pg_temp.id('t1')), '42501',
+    format('task %s cannot be deleted', pg_temp.id('t1')),
+    'DELETE of a task through the view is 42501 for any superuser (an operator)');
+RESET ROLE;
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(
     format($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
-    '42501', 'permission denied for table task',
+    '42501', 'permission denied for view task',
     'INSERT of a task by a plain role is refused by its privileges');
 RESET ROLE;
 GRANT INSERT ON bpm.task TO bpm_tap_clerk;
@@ -515,11 +528,21 @@ RESET ROLE;
 REVOKE INSERT ON bpm.task FROM bpm_tap_clerk;
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(format($$DELETE FROM bpm.task WHERE id = %s$$, pg_temp.id('t1')),
-    '42501', 'permission denied for table task',
+    '42501', 'permission denied for view task',
     'DELETE of a task by a plain role is refused by its privileges');
 SELECT throws_ok(format($$UPDATE bpm.task SET title = 'mine' WHERE id = %s$$, pg_temp.id('t1')),
-    '42501', 'permission denied for table task',
+    '42501', 'permission denied for view task',
     'UPDATE of an engine column by a plain role is refused by its privileges');
+SELECT throws_ok(format($$UPDATE bpm.task_store SET status = 'completed' WHERE id = %s$$, pg_temp.id('t1')),
+    '42501', 'permission denied for table task_store',
+    'UPDATE of bpm.task_store by a plain role is refused: tasks change only through the view');
+SELECT throws_ok(
+    format($$INSERT INTO bpm.task_store (instance_id, node_id, title) VALUES (%s, 't', 'forged')$$, pg_temp.id('p1')),
+    '42501', 'permission denied for table task_store',
+    'INSERT into bpm.task_store by a plain role is refused');
+SELECT throws_ok(format($$DELETE FROM bpm.task_store WHERE id = %s$$, pg_temp.id('t1')),
+    '42501', 'permission denied for table task_store',
+    'DELETE from bpm.task_store by a plain role is refused');
 SELECT throws_ok(format($$INSERT INTO bpm.instance (definition_id, started_by) SELECT definition_id, 'x' FROM bpm.instance WHERE id = %s$$, pg_temp.id('p1')),
     '42501', 'permission denied for table instance',
     'INSERT into bpm.instance by a plain role is refused');
@@ -560,10 +583,11 @@ SELECT results_eq(
 SELECT is((SELECT ok FROM bpm.verify_events(pg_temp.id('p1'))), true,
     'the event chain of the instance verifies after all the refused writes');
 
--- Operators may insert task rows (pg_restore does), but a row the engine
--- did not create has no token waiting for it and cannot be completed.
+-- The owner of bpm.task_store may write it directly (pg_restore does; no
+-- one else may, and no one through the view), but a row the engine did not
+-- create has no token waiting for it and cannot be completed.
 INSERT INTO ids VALUES ('forge', bpm.start('plain'));
-INSERT INTO bpm.task (instance_id, node_id, title) VALUES (pg_temp.id('forge'), 't', 'forged');
+INSERT INTO bpm.task_store (instance_id, node_id, title) VALUES (pg_temp.id('forge'), 't', 'forged');
 INSERT INTO ids SELECT 'forged', id FROM bpm.task WHERE instance_id = pg_temp.id('forge') AND title = 'forged';
 SELECT throws_ok(
     format('SELECT bpm.complete_task(%s, %L)', pg_temp.id('forged'), '{"amount": 1, "iban": "x"}'), '55000',
@@ -656,6 +680,20 @@ SELECT results_eq(
 SELECT is((SELECT count(*) FROM bpm.event WHERE instance_id = pg_temp.id('g')),
     (SELECT events FROM g_before),
     'the refused calls wrote no event');
+-- An operator (here the superuser) acting as carol: bpm.claim is for
+-- candidates whoever calls it, but a plain UPDATE of the assignee by an
+-- operator may assign anyone, carol included.
+SET LOCAL bpm.actor = 'carol';
+SELECT throws_ok(format('SELECT bpm.claim(%s)', pg_temp.id('grp')), '42501',
+    format('"carol" may not claim task %s: not in its candidate groups ["g1"]', pg_temp.id('grp')),
+    'claim: an operator acting as a non-candidate is refused too (42501)');
+SELECT lives_ok(format($$UPDATE bpm.task SET assignee = 'carol' WHERE id = %s$$, pg_temp.id('grp')),
+    'plain UPDATE: an operator may assign a task to anyone, even outside its candidate groups');
+SELECT is((SELECT assignee FROM bpm.task WHERE id = pg_temp.id('grp')), 'carol',
+    'the operator''s assignment is written');
+SELECT lives_ok(format($$UPDATE bpm.task SET assignee = NULL WHERE id = %s$$, pg_temp.id('grp')),
+    'and the operator can take it back');
+RESET bpm.actor;
 SET LOCAL bpm.actor = 'alice';
 SELECT lives_ok(format('SELECT bpm.claim(%s)', pg_temp.id('grp')),
     'a member of the candidate group can then claim the task');
@@ -738,9 +776,9 @@ INSERT INTO ids VALUES ('te', bpm.start('two_ends'));
 SELECT throws_ok(
     format($$UPDATE bpm.task SET status = 'completed' WHERE instance_id = %s$$, pg_temp.id('te')),
     '55000',
-    format('cannot complete task %s: instance %s is completed',
-           (SELECT id FROM bpm.task WHERE instance_id = pg_temp.id('te') AND node_id = 'b'), pg_temp.id('te')),
-    'plain UPDATE of two tasks, when the first completion ends the instance, is 55000 for the second');
+    format('task %s is already cancelled',
+           (SELECT id FROM bpm.task WHERE instance_id = pg_temp.id('te') AND node_id = 'b')),
+    'plain UPDATE of two tasks, when the first completion terminates the instance, is 55000 for the second (read afresh: cancelled)');
 SELECT results_eq(
     format($$SELECT i.state, (SELECT count(*) FROM bpm.task t WHERE t.instance_id = i.id AND t.status = 'open')
                FROM bpm.instance i WHERE i.id = %s$$, pg_temp.id('te')),

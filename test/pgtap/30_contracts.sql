@@ -340,10 +340,10 @@ INSERT INTO bpm.actor_group VALUES ('bpm_tap_clerk', 'clerks');
 
 SELECT is(
     (SELECT count(*) FROM pg_class c, unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p(priv)
-      WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind = 'r'
+      WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
         AND has_table_privilege('bpm_tap_clerk', c.oid, p.priv)),
     0::bigint,
-    'the clerk has no table-level write privilege on any bpm table');
+    'the clerk has no table-level write privilege on any bpm table or view');
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT is(bpm.current_actor(), 'bpm_tap_clerk', 'the clerk role acts as itself');
 INSERT INTO ids VALUES ('k1', bpm.start('clerk_flow', '{"doc": 1}', 'K-1'));
