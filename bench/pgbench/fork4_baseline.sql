@@ -1,0 +1,15 @@
+-- bench/pgbench/fork4_baseline.sql (baseline): bench_fork4: start -> fork -> {a,b,c,d} -> join -> end
+--
+-- One pgbench transaction = one step = one database transaction that
+-- commits: either baseline.start, or completing the client's next open task
+-- (with output {"ok": true}). 5 steps per instance: 1 start + 4 task completions (the 4th fires the join).
+-- After the step the client reads its next open task (a read-only
+-- statement in its own transaction), as a worklist UI would.
+-- State lives in pgbench client variables across transactions: run with
+-- -D task=0 -D inst=0 (task = 0: the next step starts an instance).
+\if :task = 0
+SELECT baseline.start('bench_fork4') AS inst \gset
+\else
+SELECT baseline.complete_task(:task, '{"ok": true}');
+\endif
+SELECT coalesce(min(id), 0) AS task FROM baseline.task WHERE instance_id = :inst AND status = 'open' \gset
