@@ -1,11 +1,12 @@
 /*
  * src/activity.c
  *
- * What entering an activity does. A user task writes a bpm.task_store row, a
- * service task with a topic writes a bpm.job row (and NOTIFY bpm_jobs with
- * the topic, delivered at commit), a script task calls the SQL function the
- * definition names, as the role that deployed the definition, and merges
- * its result into the data.
+ * What entering an activity does. A user task writes a bpm.task_store row;
+ * a service task, a timer or an async continuation writes a bpm.job row
+ * (an external one announced with NOTIFY bpm_jobs, delivered at commit); a
+ * script task (and, run by the job runners, a service task implemented in
+ * SQL) calls the SQL function the definition names, as the role that
+ * deployed the definition, and merges its result into the data.
  */
 #include "postgres.h"
 
@@ -18,6 +19,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -146,28 +148,50 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	return task_id;
 }
 
+/*
+ * A job for a token waiting at node: "external" (a topic for workers,
+ * announced with NOTIFY at commit), or one the job runners do themselves:
+ * "timer", "async" (continue into the node) or "service" (call the SQL
+ * function of a service task).
+ */
 int64
-bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id)
+bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
+						const char *kind, TimestampTz due_at)
 {
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.job (instance_id, token_id, node_id, topic, retries) "
-		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		5, {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID}
+		"INSERT INTO bpm.job (instance_id, token_id, node_id, kind, topic, retries, due_at) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+		7, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID}
 	};
-	Datum		values[5];
+	bool		external = strcmp(kind, "external") == 0;
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	const int	utc = 0;
 	int64		job_id;
 
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(node->id);
-	values[3] = CStringGetTextDatum(node->topic);
-	values[4] = Int32GetDatum(node->retries);
-	bpm_spi_run(&stmt, values, NULL);
+	values[3] = CStringGetTextDatum(kind);
+	values[4] = external ? CStringGetTextDatum(node->topic) : (Datum) 0;
+	nulls[4] = BPM_NULL(!external);
+	values[5] = Int32GetDatum(node->retries);
+	values[6] = TimestampTzGetDatum(due_at);
+	bpm_spi_run(&stmt, values, nulls);
 	job_id = bpm_spi_int64(0, 1);
-	bpm_event(inst, "job_created", node->id, 0, job_id,
-			  bpm_jb_build(1, (const char *[]) {"topic"},
-						   (Jsonb *[]) {bpm_jb_string(node->topic)}));
-	Async_Notify("bpm_jobs", node->topic);
+	if (external)
+	{
+		bpm_event(inst, "job_created", node->id, 0, job_id,
+				  bpm_jb_build(1, (const char *[]) {"topic"},
+							   (Jsonb *[]) {bpm_jb_string(node->topic)}));
+		Async_Notify("bpm_jobs", node->topic);
+	}
+	else
+		bpm_event(inst, "job_created", node->id, 0, job_id,
+				  bpm_jb_build(2, (const char *[]) {"kind", "due_at"},
+							   (Jsonb *[]) {bpm_jb_string(kind),
+					bpm_jb_string(JsonEncodeDateTime(NULL, TimestampTzGetDatum(due_at),
+													 TIMESTAMPTZOID, &utc))}));
 	return job_id;
 }
 

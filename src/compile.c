@@ -32,17 +32,19 @@ typedef struct KindInfo
 
 static const char *const no_properties[] = {NULL};
 static const char *const user_task_properties[] =
-{"assignee", "candidate_groups", "priority", "due", "required", "four_eyes", NULL};
-static const char *const service_task_properties[] = {"topic", "retries", NULL};
-static const char *const script_task_properties[] = {"function", NULL};
-static const char *const subprocess_properties[] = {"nodes", "flows", NULL};
+{"assignee", "candidate_groups", "priority", "due", "required", "four_eyes", "async", NULL};
+static const char *const service_task_properties[] =
+{"implementation", "topic", "function", "retries", "async", NULL};
+static const char *const script_task_properties[] = {"function", "async", NULL};
+static const char *const subprocess_properties[] = {"nodes", "flows", "async", NULL};
+static const char *const intermediate_event_properties[] = {"timer", NULL};
 
 static const KindInfo kinds[] =
 {
 	{"start_event", BPM_START_EVENT, no_properties},
 	{"end_event", BPM_END_EVENT, no_properties},
 	{"terminate_end_event", BPM_TERMINATE_END_EVENT, no_properties},
-	{"intermediate_event", BPM_INTERMEDIATE_EVENT, no_properties},
+	{"intermediate_event", BPM_INTERMEDIATE_EVENT, intermediate_event_properties},
 	{"user_task", BPM_USER_TASK, user_task_properties},
 	{"service_task", BPM_SERVICE_TASK, service_task_properties},
 	{"script_task", BPM_SCRIPT_TASK, script_task_properties},
@@ -97,6 +99,34 @@ find_kind(const char *type)
 	return NULL;
 }
 
+/*
+ * A service task is external (a "topic" that workers fetch) or implemented
+ * in SQL ("implementation": "sql", a "function" the job runners call).
+ */
+static void
+compile_service_task(Compiler *c, JsonbContainer *object, BpmNode *node, const char *element)
+{
+	char	   *implementation = bpm_prop_string(c->key, object, "implementation", element, false);
+
+	node->retries = bpm_prop_int(c->key, object, "retries", element, DEFAULT_RETRIES, 1);
+	if (implementation && strcmp(implementation, "sql") == 0)
+	{
+		node->function = bpm_prop_string(c->key, object, "function", element, true);
+		if (bpm_prop_string(c->key, object, "topic", element, false))
+			invalid(c, "%s: a service task implemented in SQL has a \"function\", not a \"topic\"", element);
+		if (c->deploying)
+			bpm_prop_check_function(c->key, node->function, element);
+		return;
+	}
+	if (implementation && strcmp(implementation, "external") != 0)
+		invalid(c, "%s: \"implementation\" must be \"external\" or \"sql\", not \"%s\"",
+				element, implementation);
+	if (bpm_prop_string(c->key, object, "function", element, false))
+		invalid(c, "%s: an external service task has a \"topic\"; a \"function\" needs \"implementation\": \"sql\"",
+				element);
+	node->topic = bpm_prop_string(c->key, object, "topic", element, true);
+}
+
 static int	collect_scope(Compiler *c, JsonbContainer *scope_object, int scope,
 						  const char *scope_element);
 
@@ -138,6 +168,8 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 	node->scope = scope;
 	node->start = -1;
 	node->priority = DEFAULT_PRIORITY;
+	node->retries = DEFAULT_RETRIES;
+	node->async = bpm_prop_bool(c->key, object, "async", element, false);
 
 	switch (node->kind)
 	{
@@ -150,8 +182,10 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			node->four_eyes = bpm_prop_strings(c->key, object, "four_eyes", element, &node->nfour_eyes);
 			break;
 		case BPM_SERVICE_TASK:
-			node->topic = bpm_prop_string(c->key, object, "topic", element, true);
-			node->retries = bpm_prop_int(c->key, object, "retries", element, DEFAULT_RETRIES, 1);
+			compile_service_task(c, object, node, element);
+			break;
+		case BPM_INTERMEDIATE_EVENT:
+			bpm_prop_timer(c->key, object, "timer", element, &node->timer);
 			break;
 		case BPM_SCRIPT_TASK:
 			node->function = bpm_prop_string(c->key, object, "function", element, true);

@@ -28,6 +28,23 @@ typedef enum BpmNodeKind
 	BPM_SUBPROCESS
 } BpmNodeKind;
 
+typedef enum BpmTimerKind
+{
+	BPM_TIMER_NONE,
+	BPM_TIMER_DURATION,			/* wait this long from when the token arrives */
+	BPM_TIMER_DATE				/* wait until this moment */
+} BpmTimerKind;
+
+/* A timer: a constant duration or date, or a jsonpath to one in the data. */
+typedef struct BpmTimer
+{
+	BpmTimerKind kind;
+	Interval   *duration;
+	TimestampTz date;
+	JsonPath   *path;
+	char	   *path_text;
+} BpmTimer;
+
 /* A property that is either a constant or a jsonpath into the instance data. */
 typedef struct BpmValueSpec
 {
@@ -58,12 +75,18 @@ typedef struct BpmNode
 	int			nfour_eyes;
 	char	  **four_eyes;
 
-	/* service task */
+	/* any activity: stop before it and let a job runner continue */
+	bool		async;
+
+	/* service task: external (topic) or run by the job runners (function) */
 	char	   *topic;
 	int			retries;
 
-	/* script task */
+	/* script task, and service task implemented in SQL */
 	char	   *function;
+
+	/* intermediate event */
+	BpmTimer	timer;
 
 	/* inclusive join: which nodes of the same scope can still reach it */
 	bool	   *reaches_me;

@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "jsonb_util.h"
+#include "schedule.h"
 #include "spi_util.h"
 
 /* A step that enters more nodes than this without resting is a loop. */
@@ -47,6 +48,7 @@ typedef struct Token
 	int			via;			/* flow it arrived by, -1 if none */
 	TokenState	state;
 	bool		dirty;			/* joining, row not yet written */
+	bool		continuing;		/* back from an async job: enter without stopping */
 } Token;
 
 typedef struct Run
@@ -106,6 +108,7 @@ token_add(Run *run, int64 row_id, int node, int scope, int via, TokenState state
 	t->via = via;
 	t->state = state;
 	t->dirty = false;
+	t->continuing = false;
 	return run->ntokens++;
 }
 
@@ -385,13 +388,33 @@ enter(Run *run, int t)
 				 errmsg("instance %lld entered more than %d nodes in one step, last \"%s\"",
 						(long long) inst->id, MAX_STEPS_PER_RUN, node->id),
 				 errhint("The definition has a loop without a task or event to wait on.")));
-	bpm_event(inst, "token_moved", node->id, 0, 0, moved_data(run, run->tokens[t].via));
+	if (run->tokens[t].continuing)
+		run->tokens[t].continuing = false;	/* arrival was recorded before */
+	else
+	{
+		bpm_event(inst, "token_moved", node->id, 0, 0, moved_data(run, run->tokens[t].via));
+		if (node->async)
+		{
+			token_rest(run, t, TOKEN_WAITING);
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id, "async", bpm_clock_now());
+			return;
+		}
+	}
 
 	switch (node->kind)
 	{
 		case BPM_START_EVENT:
-		case BPM_INTERMEDIATE_EVENT:
 			take_all_outgoing(run, t);
+			break;
+		case BPM_INTERMEDIATE_EVENT:
+			if (node->timer.kind == BPM_TIMER_NONE)
+			{
+				take_all_outgoing(run, t);
+				break;
+			}
+			token_rest(run, t, TOKEN_WAITING);
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id, "timer",
+									bpm_timer_due(inst, node));
 			break;
 		case BPM_END_EVENT:
 			token_done(run, t);
@@ -412,7 +435,8 @@ enter(Run *run, int t)
 			break;
 		case BPM_SERVICE_TASK:
 			token_rest(run, t, TOKEN_WAITING);
-			bpm_activity_create_job(inst, node, run->tokens[t].row_id);
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id,
+									node->topic ? "external" : "service", bpm_clock_now());
 			break;
 		case BPM_SCRIPT_TASK:
 			bpm_activity_run_script(inst, node);
@@ -527,27 +551,47 @@ bpm_engine_start(BpmInstance *inst)
 	run_loop(&run);
 }
 
-/* The token that waited at an activity leaves it by all outgoing flows. */
+/* The waiting token with this row id, or an error. */
+static int
+waiting_token(Run *run, int64 token_id)
+{
+	int			i;
+
+	for (i = 0; i < run->ntokens; i++)
+		if (run->tokens[i].row_id == token_id && run->tokens[i].state == TOKEN_WAITING)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("instance %lld no longer waits at this activity", (long long) run->inst->id),
+			 errdetail("An earlier change in the same statement moved the process on (for example, it reached a terminate end event).")));
+	return -1;
+}
+
+/* The token that waited at an activity or timer leaves it by all outgoing flows. */
 void
 bpm_engine_resume(BpmInstance *inst, int64 token_id)
 {
 	Run			run;
-	int			i;
 
 	run_init(&run, inst);
 	load_tokens(&run);
-	for (i = 0; i < run.ntokens; i++)
-		if (run.tokens[i].row_id == token_id && run.tokens[i].state == TOKEN_WAITING)
-		{
-			take_all_outgoing(&run, i);
-			run_loop(&run);
-			return;
-		}
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("instance %lld no longer waits at this activity", (long long) inst->id),
-			 errdetail("An earlier change in the same statement moved the process on (for example, it reached a terminate end event)."),
-			 errhint("Complete one task per statement.")));
+	take_all_outgoing(&run, waiting_token(&run, token_id));
+	run_loop(&run);
+}
+
+/* The token that stopped before an async node enters it now. */
+void
+bpm_engine_continue(BpmInstance *inst, int64 token_id)
+{
+	Run			run;
+	int			t;
+
+	run_init(&run, inst);
+	load_tokens(&run);
+	t = waiting_token(&run, token_id);
+	run.tokens[t].continuing = true;
+	push(&run, t);
+	run_loop(&run);
 }
 
 /* Terminate the instance: cancel its open tasks and jobs, drop its tokens. */

@@ -8,7 +8,7 @@
  *
  * Token states (bpm.token.state), drawn as the engine moves them:
  *
- *    (new) --enter node--> moving --user/service task--> waiting --completed--> moving
+ *    (new) --enter node--> moving --task, timer, async--> waiting --done/fired--> moving
  *                            |  \--join gateway, others missing--> joining --join fires--> moving
  *                            |  \--sub-process--> scope --sub-process ends--> moving
  *                            \--end event, or consumed by a join--> (row deleted)
@@ -53,11 +53,13 @@ extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 /* engine.c */
 extern void bpm_engine_start(BpmInstance *inst);
 extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);
+extern void bpm_engine_continue(BpmInstance *inst, int64 token_id);
 extern void bpm_engine_cancel(BpmInstance *inst, const char *reason);
 
 /* activity.c: what entering an activity does; returns the task or job id */
 extern int64 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id);
-extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id);
+extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
+									 const char *kind, TimestampTz due_at);
 extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node);
 extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);
 

@@ -285,6 +285,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 						   (Jsonb *[]) {bpm_jb_string(worker), bpm_jb_string(error),
 				bpm_jb_int(left)}));
 	if (left > 0 && due_now)
+		if (job.topic)
 		Async_Notify("bpm_jobs", job.topic);
 	bpm_instance_save(&inst);
 	bpm_engine_leave(&saved);
@@ -334,7 +335,8 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 	bpm_event(&inst, "incident_retried", job.node_id, 0, job_id,
 			  bpm_jb_build(1, (const char *[]) {"retries"},
 						   (Jsonb *[]) {bpm_jb_int(retries)}));
-	Async_Notify("bpm_jobs", job.topic);
+	if (job.topic)
+		Async_Notify("bpm_jobs", job.topic);
 	bpm_instance_save(&inst);
 	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();

@@ -11,6 +11,7 @@
 
 #include "actor.h"
 #include "compat.h"
+#include "schedule.h"
 
 PG_MODULE_MAGIC;
 
@@ -20,4 +21,5 @@ void
 _PG_init(void)
 {
 	bpm_actor_init();
+	bpm_schedule_init();
 }

@@ -326,3 +326,60 @@ bpm_prop_check_function(const char *key, const char *name, const char *element)
 				 errdetail("Script tasks run as the role that deploys the definition.")));
 }
 
+
+bool
+bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
+			  const char *element, bool dflt)
+{
+	JsonbValue	v;
+
+	if (!bpm_jb_get(object, prop, &v))
+		return dflt;
+	if (v.type != jbvBool)
+		invalid(key, "%s: \"%s\" must be true or false, not %s", element, prop, bpm_jb_type_name(&v));
+	return v.val.boolean;
+}
+
+/*
+ * A timer object: {"duration": "PT5M"} or {"date": "2030-01-01T09:00:00Z"},
+ * either value possibly a jsonpath into the data ("$.wait") read when the
+ * token arrives. Repeating cycles belong to boundary and start events.
+ */
+void
+bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
+			   const char *element, BpmTimer *timer)
+{
+	static const char *const timer_properties[] = {"duration", "date", NULL};
+	JsonbValue	v;
+	JsonbContainer *spec;
+	char	   *duration;
+	char	   *date;
+	char	   *text;
+
+	memset(timer, 0, sizeof(BpmTimer));
+	if (!bpm_jb_get(object, prop, &v))
+		return;
+	spec = bpm_jb_container(&v);
+	if (spec == NULL || !JsonContainerIsObject(spec))
+		invalid(key, "%s: \"%s\" must be an object such as {\"duration\": \"PT5M\"}", element, prop);
+	if (bpm_jb_get(spec, "cycle", &v))
+		invalid(key, "%s: a timer cycle repeats, which an intermediate event cannot; use \"duration\" or \"date\"",
+				element);
+	bpm_prop_check_keys(key, spec, psprintf("%s timer", element), timer_properties, NULL);
+	duration = bpm_prop_string(key, spec, "duration", element, false);
+	date = bpm_prop_string(key, spec, "date", element, false);
+	if ((duration == NULL) == (date == NULL))
+		invalid(key, "%s: a timer has exactly one of \"duration\" and \"date\"", element);
+	timer->kind = duration ? BPM_TIMER_DURATION : BPM_TIMER_DATE;
+	text = duration ? duration : date;
+	if (text[0] == '$')
+	{
+		timer->path = bpm_prop_path(key, text, psprintf("%s timer", element));
+		timer->path_text = text;
+	}
+	else if (duration)
+		timer->duration = bpm_prop_duration(key, spec, "duration", element);
+	else
+		timer->date = DatumGetTimestampTz(guarded_parse(key, timestamptz_in, text, element,
+														"timer date"));
+}

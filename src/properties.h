@@ -32,5 +32,9 @@ extern void bpm_prop_value_spec(const char *key, JsonbContainer *object, const c
 extern Interval *bpm_prop_duration(const char *key, JsonbContainer *object, const char *prop,
 								   const char *element);
 extern void bpm_prop_check_function(const char *key, const char *name, const char *element);
+extern bool bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
+						  const char *element, bool dflt);
+extern void bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
+						   const char *element, BpmTimer *timer);
 
 #endif							/* BPM_PROPERTIES_H */

@@ -65,7 +65,8 @@ CREATE TABLE bpm.job (
     instance_id     bigint NOT NULL,
     token_id        bigint,
     node_id         text NOT NULL,
-    kind            text NOT NULL DEFAULT 'external' CHECK (kind IN ('external')),
+    kind            text NOT NULL DEFAULT 'external'
+                    CHECK (kind IN ('external', 'timer', 'async', 'service')),
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,
@@ -76,6 +77,7 @@ CREATE TABLE bpm.job (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX job_fetch_idx ON bpm.job (topic, due_at) WHERE retries > 0;
+CREATE INDEX job_due_idx ON bpm.job (due_at) WHERE retries > 0 AND kind <> 'external';
 CREATE INDEX job_instance_idx ON bpm.job (instance_id);
 COMMENT ON TABLE bpm.job IS 'Work to do later or elsewhere; a job with no retries left is an incident';
 

@@ -1,5 +1,6 @@
--- src/sql/38_job.sql: external service tasks, fetched and completed by
--- workers in any language over SQL.
+-- src/sql/38_job.sql: jobs. External service tasks are fetched and completed
+-- by workers in any language over SQL; timers, async continuations and SQL
+-- service tasks are run by bpm.run_jobs (and the background runners).
 
 CREATE FUNCTION bpm.fetch_and_lock(topic text, worker text, max_jobs integer DEFAULT 1,
                                    lock_for interval DEFAULT '5 minutes')
@@ -35,3 +36,9 @@ SELECT j.instance_id, j.id AS job_id, j.node_id, j.topic, j.last_error AS error,
   JOIN bpm.instance i ON i.id = j.instance_id
  WHERE j.retries = 0;
 COMMENT ON VIEW bpm.incidents IS 'Jobs whose retries are exhausted, waiting for an operator';
+
+CREATE FUNCTION bpm.run_jobs(max_jobs integer DEFAULT 100) RETURNS integer
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'bpm_run_jobs';
+COMMENT ON FUNCTION bpm.run_jobs(integer) IS
+    'Run up to max_jobs due internal jobs (timers, async continuations, SQL service tasks); returns how many ran';

@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(96);
+SELECT plan(98);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -213,7 +213,7 @@ SELECT results_eq(
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
-    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'retry_incident', 'start',
+    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'retry_incident', 'run_jobs', 'start',
     'task_refuse_write', 'task_update', 'unclaim',
     'verify_events']);
 
@@ -242,6 +242,8 @@ SELECT has_function('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval
 SELECT function_returns('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval'], 'void');
 SELECT has_function('bpm', 'retry_incident', ARRAY['bigint', 'integer']);
 SELECT function_returns('bpm', 'retry_incident', ARRAY['bigint', 'integer'], 'void');
+SELECT has_function('bpm', 'run_jobs', ARRAY['integer']);
+SELECT function_returns('bpm', 'run_jobs', ARRAY['integer'], 'integer');
 SELECT has_function('bpm', 'history', ARRAY['bigint']);
 SELECT function_returns('bpm', 'history', ARRAY['bigint'], 'setof record');
 SELECT has_function('bpm', 'verify_events', ARRAY['bigint']);
@@ -265,6 +267,7 @@ SELECT results_eq(
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
+      ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('unclaim', 'task_id bigint', 'void'),
       ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,

@@ -1,0 +1,161 @@
+/*
+ * src/runner.c
+ *
+ * Running the jobs the engine does itself: timers that fall due, async
+ * continuations, and service tasks implemented in SQL. bpm.run_jobs() is
+ * one pass over what is due, in the calling session (pg_cron or an outside
+ * loop can drive it; the background workers call the same code).
+ *
+ * Each job runs in a subtransaction of the pass, after the pass has locked
+ * it and its instance (SKIP LOCKED: a job whose instance is busy waits for
+ * the next pass). A job that fails is rolled back alone and retried after
+ * an exponential backoff (schedule.h); with no retries left it becomes an
+ * incident (bpm.incidents) for an operator to retry.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/elog.h"
+
+#include "actor.h"
+#include "engine.h"
+#include "jsonb_util.h"
+#include "schedule.h"
+#include "spi_util.h"
+
+typedef struct DueJob
+{
+	int64		id;
+	int64		instance_id;
+	int64		token_id;
+	char	   *kind;
+	char	   *node_id;
+	const char *actor;
+} DueJob;
+
+/* Lock the next due internal job and its instance; false when none is. */
+static bool
+pick_due_job(TimestampTz now, DueJob *job)
+{
+	static BpmStatement stmt = {
+		"SELECT j.id, j.instance_id, j.token_id, j.kind, j.node_id FROM bpm.job j "
+		"JOIN bpm.instance i ON i.id = j.instance_id "
+		"WHERE j.kind <> 'external' AND j.retries > 0 AND j.due_at <= $1 "
+		"ORDER BY j.due_at, j.id LIMIT 1 "
+		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF i SKIP LOCKED",
+		1, {TIMESTAMPTZOID}
+	};
+	Datum		arg = TimestampTzGetDatum(now);
+
+	if (bpm_spi_run(&stmt, &arg, NULL) == 0)
+		return false;
+	job->id = bpm_spi_int64(0, 1);
+	job->instance_id = bpm_spi_int64(0, 2);
+	job->token_id = bpm_spi_int64(0, 3);
+	job->kind = bpm_spi_text(0, 4);
+	job->node_id = bpm_spi_text(0, 5);
+	return true;
+}
+
+/* Do one job: remove it and move its token on. Runs in a subtransaction. */
+static void
+run_job(void *arg)
+{
+	static BpmStatement remove = {
+		"DELETE FROM bpm.job WHERE id = $1",
+		1, {INT8OID}
+	};
+	DueJob	   *job = arg;
+	Datum		id = Int64GetDatum(job->id);
+	BpmInstance inst;
+
+	bpm_instance_lock(&inst, job->instance_id, job->actor);
+	bpm_spi_run(&remove, &id, NULL);
+	if (strcmp(job->kind, "service") == 0)
+		bpm_activity_run_script(&inst, &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)]);
+	bpm_event(&inst, strcmp(job->kind, "timer") == 0 ? "timer_fired" : "job_completed",
+			  job->node_id, 0, job->id, NULL);
+	if (strcmp(job->kind, "async") == 0)
+		bpm_engine_continue(&inst, job->token_id);
+	else
+		bpm_engine_resume(&inst, job->token_id);
+}
+
+/*
+ * Record a failed attempt, after the job's subtransaction rolled back: one
+ * retry less and a later due date, or an incident.
+ */
+static void
+record_failure(DueJob *job, ErrorData *error)
+{
+	static BpmStatement fail = {
+		"UPDATE bpm.job SET retries = retries - 1, attempts = attempts + 1, last_error = $2 "
+		"WHERE id = $1 RETURNING retries, attempts",
+		2, {INT8OID, TEXTOID}
+	};
+	static BpmStatement reschedule = {
+		"UPDATE bpm.job SET due_at = $2 WHERE id = $1",
+		2, {INT8OID, TIMESTAMPTZOID}
+	};
+	Datum		values[2];
+	int32		left;
+	BpmInstance inst;
+
+	bpm_instance_lock(&inst, job->instance_id, job->actor);
+	values[0] = Int64GetDatum(job->id);
+	values[1] = CStringGetTextDatum(error->message);
+	bpm_spi_run(&fail, values, NULL);
+	left = bpm_spi_int32(0, 1);
+	if (left > 0)
+	{
+		values[1] = TimestampTzGetDatum(bpm_retry_at(bpm_spi_int32(0, 2)));
+		bpm_spi_run(&reschedule, values, NULL);
+	}
+	bpm_event(&inst, left == 0 ? "incident" : "job_failed", job->node_id, 0, job->id,
+			  bpm_jb_build(3, (const char *[]) {"error", "sqlstate", "retries"},
+						   (Jsonb *[]) {bpm_jb_string(error->message),
+				bpm_jb_string(unpack_sql_state(error->sqlerrcode)),
+				bpm_jb_int(left)}));
+	bpm_instance_save(&inst);
+}
+
+/*
+ * bpm.run_jobs(max_jobs int DEFAULT 100) RETURNS int
+ *
+ * Runs up to max_jobs internal jobs that are due (timers, async
+ * continuations, SQL service tasks), oldest first, and returns how many it
+ * ran (failed attempts included). Skips, without waiting, jobs whose row or
+ * instance another transaction holds. A failing job is rolled back alone
+ * and retried later or becomes an incident; the pass goes on. Raises 22023
+ * for max_jobs below 1.
+ */
+PG_FUNCTION_INFO_V1(bpm_run_jobs);
+Datum
+bpm_run_jobs(PG_FUNCTION_ARGS)
+{
+	int32		max_jobs;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	int			done = 0;
+	DueJob		job;
+
+	bpm_require_arg(fcinfo, 0, "max_jobs");
+	max_jobs = PG_GETARG_INT32(0);
+	if (max_jobs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_jobs must be at least 1, not %d", max_jobs)));
+	bpm_engine_enter(&saved);
+	job.actor = actor;
+	while (done < max_jobs && pick_due_job(bpm_clock_now(), &job))
+	{
+		ErrorData  *error = bpm_try(run_job, &job);
+
+		if (error)
+			record_failure(&job, error);
+		done++;
+	}
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT32(done);
+}

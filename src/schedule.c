@@ -1,0 +1,122 @@
+/*
+ * src/schedule.c
+ *
+ * The engine's clock, timer due dates and retry backoff. Tests make time
+ * deterministic with SET pg_bpm.mock_now = '...' (superuser only): timers
+ * are scheduled from it and bpm.run_jobs runs what is due at it, as
+ * TimescaleDB's mock timer does for its scheduler.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "jsonb_util.h"
+#include "schedule.h"
+#include "spi_util.h"
+
+static char *mock_now = NULL;
+
+void
+bpm_schedule_init(void)
+{
+	DefineCustomStringVariable("pg_bpm.mock_now",
+							   "The time the engine takes as now, for tests.",
+							   "Timers are scheduled from it and bpm.run_jobs runs the jobs due at it. "
+							   "Empty means the start of the current transaction.",
+							   &mock_now,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+}
+
+TimestampTz
+bpm_clock_now(void)
+{
+	if (mock_now == NULL || mock_now[0] == '\0')
+		return GetCurrentTransactionStartTimestamp();
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(mock_now),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+}
+
+static TimestampTz
+plus(TimestampTz t, Interval *i)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												   TimestampTzGetDatum(t),
+												   IntervalPGetDatum(i)));
+}
+
+typedef struct TimerParse
+{
+	BpmTimerKind kind;
+	const char *text;
+	Datum		result;
+} TimerParse;
+
+static void
+parse_timer_value(void *arg)
+{
+	TimerParse *p = arg;
+
+	p->result = DirectFunctionCall3(p->kind == BPM_TIMER_DURATION ? interval_in : timestamptz_in,
+									CStringGetDatum(p->text), ObjectIdGetDatum(InvalidOid),
+									Int32GetDatum(-1));
+}
+
+/* A timer whose value comes from the data: read and parse it now (22023). */
+static TimestampTz
+due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
+{
+	Jsonb	   *value = bpm_expr_first(node->timer.path, inst->data);
+	JsonbValue	v;
+	TimerParse	p = {node->timer.kind, NULL, (Datum) 0};
+
+	if (value && JB_ROOT_IS_SCALAR(value))
+	{
+		JsonbExtractScalar(&value->root, &v);
+		if (v.type == jbvString)
+			p.text = pnstrdup(v.val.string.val, v.val.string.len);
+	}
+	if (p.text == NULL || bpm_try(parse_timer_value, &p) != NULL ||
+		(p.kind == BPM_TIMER_DURATION && p.text[0] != 'P'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
+						node->id, inst->graph->key, node->timer.path_text,
+						p.kind == BPM_TIMER_DURATION ? "an ISO 8601 duration" : "a timestamp"),
+				 errdetail("It selects %s.",
+						   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
+	return p.kind == BPM_TIMER_DURATION ? plus(now, DatumGetIntervalP(p.result))
+		: DatumGetTimestampTz(p.result);
+}
+
+/* When a token that arrives at the timer node now is released. */
+TimestampTz
+bpm_timer_due(BpmInstance *inst, BpmNode *node)
+{
+	TimestampTz now = bpm_clock_now();
+
+	if (node->timer.path)
+		return due_from_data(inst, node, now);
+	if (node->timer.kind == BPM_TIMER_DURATION)
+		return plus(now, node->timer.duration);
+	return node->timer.date;
+}
+
+/* The next attempt after the given number of failed ones. */
+TimestampTz
+bpm_retry_at(int attempts)
+{
+	int64		secs = BPM_BACKOFF_FIRST_SECS;
+	int			i;
+
+	for (i = 1; i < attempts && secs < BPM_BACKOFF_MAX_SECS; i++)
+		secs *= 2;
+	return bpm_clock_now() + Min(secs, BPM_BACKOFF_MAX_SECS) * USECS_PER_SEC;
+}
