@@ -1,17 +1,25 @@
 /*
  * src/job.c
  *
- * External service tasks: a service task with a topic waits on a bpm.job
- * row that workers in any language fetch and lock, complete, or fail over
- * SQL.
+ * Jobs: work that a token waits for. External service tasks wait on a
+ * bpm.job row (kind "external") that workers in any language fetch and
+ * lock, complete, or fail over SQL (this file); timers, async continuations
+ * and service tasks implemented in SQL (kinds "timer", "async", "service")
+ * are run by the job runners (runner.c).
  *
  * Job states (derived from the row):
  *
+ *   external:
  *   fetchable --fetch_and_lock--> locked --complete_job--> (row deleted, instance moves on)
  *      ^   ^                        |  \--lock expires--> fetchable
  *      |   \------fail_job----------/
  *      |          (retries - 1; fetchable again after retry_in)
  *      \--retry_incident-- incident <--fail_job with no retries left
+ *
+ *   timer, async, service:
+ *   scheduled (due_at) --bpm.run_jobs, done--> (row deleted, instance moves on)
+ *      ^   \--fails--> retries - 1, due again after a backoff, or incident
+ *      \--retry_incident-- incident
  *
  * Every function locks the job's instance first, then the job row.
  * fetch_and_lock skips jobs whose row or instance is locked (SKIP LOCKED),
