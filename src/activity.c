@@ -28,6 +28,7 @@
 #include "actor.h"
 #include "engine.h"
 #include "jsonb_util.h"
+#include "schedule.h"
 #include "spi_util.h"
 
 /* The text of a scalar jsonb (a string without quotes), or NULL. */
@@ -102,17 +103,17 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 {
 	static BpmStatement stmt = {
 		"INSERT INTO bpm.task_store (instance_id, token_id, node_id, title, assignee, candidate_groups, "
-		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8, $9) "
+		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, $10 + $8, $9) "
 		"RETURNING id",
-		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID,
-		TEXTARRAYOID}
+		10, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID,
+		TEXTARRAYOID, TIMESTAMPTZOID}
 	};
 	char	   *assignee = scalar_text(resolve_spec(&node->assignee, inst->data));
 	Datum		groups = resolve_groups(&node->candidate_groups, inst->data);
 	bool		restricted = node->assignee.constant || node->assignee.path ||
 		node->candidate_groups.constant || node->candidate_groups.path;
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int64		task_id;
 	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
 	Jsonb	   *vals[3];
@@ -138,6 +139,7 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	values[7] = node->due ? IntervalPGetDatum(node->due) : (Datum) 0;
 	nulls[7] = BPM_NULL(node->due == NULL);
 	values[8] = text_array(node->required, node->nrequired);
+	values[9] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&stmt, values, nulls);
 	task_id = bpm_spi_int64(0, 1);
 

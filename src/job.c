@@ -25,6 +25,7 @@
  * fetch_and_lock skips jobs whose row or instance is locked (SKIP LOCKED),
  * so two workers never get the same job and never wait for each other.
  * A job becoming fetchable sends NOTIFY bpm_jobs with its topic, at commit.
+ * Due dates and lock expiry are measured on the engine's clock (schedule.h).
  */
 #include "postgres.h"
 
@@ -39,6 +40,7 @@
 #include "actor.h"
 #include "engine.h"
 #include "jsonb_util.h"
+#include "schedule.h"
 #include "spi_util.h"
 
 typedef struct JobRow
@@ -137,16 +139,16 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 	static BpmStatement pick = {
 		"SELECT j.id, j.instance_id, j.node_id FROM bpm.job j "
 		"JOIN bpm.instance i ON i.id = j.instance_id "
-		"WHERE j.topic = $1 AND j.retries > 0 AND j.due_at <= now() "
-		"AND (j.lock_expires_at IS NULL OR j.lock_expires_at <= now()) "
+		"WHERE j.topic = $1 AND j.retries > 0 AND j.due_at <= $3 "
+		"AND (j.lock_expires_at IS NULL OR j.lock_expires_at <= $3) "
 		"ORDER BY j.due_at, j.id LIMIT $2 "
 		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF i SKIP LOCKED",
-		2, {TEXTOID, INT4OID}
+		3, {TEXTOID, INT4OID, TIMESTAMPTZOID}
 	};
 	static BpmStatement lock = {
-		"UPDATE bpm.job SET locked_by = $2, lock_expires_at = now() + $3, attempts = attempts + 1 "
+		"UPDATE bpm.job SET locked_by = $2, lock_expires_at = $4 + $3, attempts = attempts + 1 "
 		"WHERE id = $1 RETURNING *",
-		3, {INT8OID, TEXTOID, INTERVALOID}
+		4, {INT8OID, TEXTOID, INTERVALOID, TIMESTAMPTZOID}
 	};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *worker;
@@ -154,7 +156,7 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 	char	   *actor = bpm_current_actor_name();
 	Fetched    *jobs;
 	BpmIdentity saved;
-	Datum		values[3];
+	Datum		values[4];
 	int			n;
 	int			i;
 
@@ -172,6 +174,7 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 	bpm_engine_enter(&saved);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = Int32GetDatum(max_jobs);
+	values[2] = TimestampTzGetDatum(bpm_clock_now());
 	n = bpm_spi_run(&pick, values, NULL);
 	jobs = palloc(sizeof(Fetched) * (n + 1));
 	for (i = 0; i < n; i++)
@@ -187,6 +190,7 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(jobs[i].job_id);
 		values[1] = CStringGetTextDatum(worker);
 		values[2] = PG_GETARG_DATUM(3);
+		values[3] = TimestampTzGetDatum(bpm_clock_now());
 		bpm_spi_run(&lock, values, NULL);
 		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[0]);
 		/* already locked by pick: this reads the chain anchor */
@@ -255,10 +259,10 @@ Datum
 bpm_fail_job(PG_FUNCTION_ARGS)
 {
 	static BpmStatement fail = {
-		"UPDATE bpm.job SET retries = retries - 1, last_error = $2, due_at = now() + $3, "
+		"UPDATE bpm.job SET retries = retries - 1, last_error = $2, due_at = $4 + $3, "
 		"locked_by = NULL, lock_expires_at = NULL WHERE id = $1 "
-		"RETURNING retries, due_at <= now()",
-		3, {INT8OID, TEXTOID, INTERVALOID}
+		"RETURNING retries, due_at <= $4",
+		4, {INT8OID, TEXTOID, INTERVALOID, TIMESTAMPTZOID}
 	};
 	int64		job_id;
 	char	   *worker;
@@ -267,7 +271,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	BpmIdentity saved;
 	BpmInstance inst;
 	JobRow		job;
-	Datum		values[3];
+	Datum		values[4];
 	int32		left;
 	bool		due_now;
 	bool		isnull;
@@ -285,6 +289,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(job_id);
 	values[1] = CStringGetTextDatum(error);
 	values[2] = PG_GETARG_DATUM(3);
+	values[3] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&fail, values, NULL);
 	left = bpm_spi_int32(0, 1);
 	due_now = DatumGetBool(bpm_spi_datum(0, 2, &isnull));
@@ -311,8 +316,8 @@ Datum
 bpm_retry_incident(PG_FUNCTION_ARGS)
 {
 	static BpmStatement retry = {
-		"UPDATE bpm.job SET retries = $2, due_at = now() WHERE id = $1",
-		2, {INT8OID, INT4OID}
+		"UPDATE bpm.job SET retries = $2, due_at = $3 WHERE id = $1",
+		3, {INT8OID, INT4OID, TIMESTAMPTZOID}
 	};
 	int64		job_id;
 	int32		retries;
@@ -320,7 +325,7 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 	BpmIdentity saved;
 	BpmInstance inst;
 	JobRow		job;
-	Datum		values[2];
+	Datum		values[3];
 
 	bpm_require_arg(fcinfo, 0, "job id");
 	bpm_require_arg(fcinfo, 1, "retries");
@@ -339,6 +344,7 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 						(long long) job_id, job.retries)));
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int32GetDatum(retries);
+	values[2] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&retry, values, NULL);
 	bpm_event(&inst, "incident_retried", job.node_id, 0, job_id,
 			  bpm_jb_build(1, (const char *[]) {"retries"},
