@@ -216,13 +216,13 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
 	if (!OidIsValid(fn) || get_func_rettype(fn) != JSONBOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("script task \"%s\" of instance %lld: function %s(jsonb) RETURNS jsonb does not exist",
-						node->id, (long long) inst->id, node->function)));
+				 errmsg("%s \"%s\" of process \"%s\": function %s(jsonb) RETURNS jsonb does not exist",
+						bpm_node_kind_name(node->kind), node->id, inst->graph->key, node->function)));
 	if (pg_proc_aclcheck(fn, inst->graph->owner, ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("script task \"%s\": the deployer of \"%s\" may not execute %s(jsonb)",
-						node->id, inst->graph->key, node->function)));
+				 errmsg("%s \"%s\": the deployer of \"%s\" may not execute %s(jsonb)",
+						bpm_node_kind_name(node->kind), node->id, inst->graph->key, node->function)));
 
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
@@ -246,8 +246,9 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
 	if (!JB_ROOT_IS_OBJECT(patch))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("script task \"%s\": %s returned a JSON %s, not an object",
-						node->id, node->function, JB_ROOT_IS_ARRAY(patch) ? "array" : "scalar")));
+				 errmsg("%s \"%s\": %s returned a JSON %s, not an object",
+						bpm_node_kind_name(node->kind), node->id, node->function,
+						JB_ROOT_IS_ARRAY(patch) ? "array" : "scalar")));
 	bpm_instance_merge(inst, patch, node->id, 0, 0);
 }
 

@@ -46,6 +46,7 @@
 typedef struct JobRow
 {
 	int64		id;
+	char	   *kind;
 	int64		token_id;
 	char	   *node_id;
 	char	   *topic;
@@ -71,7 +72,7 @@ lock_job(BpmInstance *inst, int64 job_id, const char *actor, JobRow *job)
 		1, {INT8OID}
 	};
 	static BpmStatement lock = {
-		"SELECT token_id, node_id, topic, locked_by, retries FROM bpm.job WHERE id = $1 FOR UPDATE",
+		"SELECT token_id, node_id, topic, locked_by, retries, kind FROM bpm.job WHERE id = $1 FOR UPDATE",
 		1, {INT8OID}
 	};
 	Datum		arg = Int64GetDatum(job_id);
@@ -92,12 +93,19 @@ lock_job(BpmInstance *inst, int64 job_id, const char *actor, JobRow *job)
 	job->topic = bpm_spi_text(0, 3);
 	job->locked_by = bpm_spi_text(0, 4);
 	job->retries = bpm_spi_int32(0, 5);
+	job->kind = bpm_spi_text(0, 6);
 }
 
 /* Only the worker holding the lock may report on a job. */
 static void
 require_lock_holder(const JobRow *job, const char *worker)
 {
+	if (strcmp(job->kind, "external") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job %lld is a %s job, run by the engine, not by workers",
+						(long long) job->id, job->kind),
+				 errhint("bpm.run_jobs() runs due internal jobs.")));
 	if (job->retries == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -297,8 +305,7 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 			  bpm_jb_build(3, (const char *[]) {"worker", "error", "retries"},
 						   (Jsonb *[]) {bpm_jb_string(worker), bpm_jb_string(error),
 				bpm_jb_int(left)}));
-	if (left > 0 && due_now)
-		if (job.topic)
+	if (left > 0 && due_now && job.topic)
 		Async_Notify("bpm_jobs", job.topic);
 	bpm_instance_save(&inst);
 	bpm_engine_leave(&saved);

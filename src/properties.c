@@ -278,7 +278,7 @@ bpm_prop_duration(const char *key, JsonbContainer *object, const char *prop, con
 		invalid(key, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
 				element, prop, text);
 	result = DatumGetIntervalP(guarded_parse(key, interval_in, text, element,
-											 psprintf("\"%s\" duration", prop)));
+											 psprintf("\"%s\"", prop)));
 	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(result),
 										  IntervalPGetDatum(&zero))) <= 0)
 		invalid(key, "%s: \"%s\" must be a positive duration, not \"%s\"", element, prop, text);
@@ -315,7 +315,7 @@ bpm_prop_check_function(const char *key, const char *name, const char *element)
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("definition \"%s\": %s: function %s(jsonb) does not exist",
 						key, element, name),
-				 errhint("A script task calls a function f(data jsonb) RETURNS jsonb; create it before deploying.")));
+				 errhint("Script tasks and SQL service tasks call a function f(data jsonb) RETURNS jsonb; create it before deploying.")));
 	if (get_func_rettype(fn) != JSONBOID)
 		invalid(key, "%s: function %s(jsonb) must return jsonb", element, name);
 	if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
@@ -323,7 +323,7 @@ bpm_prop_check_function(const char *key, const char *name, const char *element)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("definition \"%s\": %s: permission denied for function %s(jsonb)",
 						key, element, name),
-				 errdetail("Script tasks run as the role that deploys the definition.")));
+				 errdetail("Script tasks and SQL service tasks run as the role that deploys the definition.")));
 }
 
 
@@ -380,6 +380,29 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	else if (duration)
 		timer->duration = bpm_prop_duration(key, spec, "duration", element);
 	else
+	{
+		if (!bpm_timestamp_has_offset(text))
+			invalid(key, "%s: timer date \"%s\" must be an ISO 8601 timestamp with a UTC offset, such as \"2030-01-01T09:00:00Z\"",
+					element, text);
 		timer->date = DatumGetTimestampTz(guarded_parse(key, timestamptz_in, text, element,
-														"timer date"));
+														"timer \"date\""));
+	}
+}
+
+/*
+ * A timestamp that means the same instant in every session: it starts with
+ * a date (not "now" or "infinity") and ends with Z or a +hh[:mm] / -hh[:mm]
+ * offset after its time.
+ */
+bool
+bpm_timestamp_has_offset(const char *text)
+{
+	const char *time = strpbrk(text, "T ");
+	size_t		len = strlen(text);
+
+	if (!isdigit((unsigned char) text[0]) || time == NULL)
+		return false;
+	if (text[len - 1] == 'Z' || text[len - 1] == 'z')
+		return true;
+	return strpbrk(time, "+-") != NULL;
 }

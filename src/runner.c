@@ -10,7 +10,8 @@
  * it and its instance (SKIP LOCKED: a job whose instance is busy waits for
  * the next pass). A job that fails is rolled back alone and retried after
  * an exponential backoff (schedule.h); with no retries left it becomes an
- * incident (bpm.incidents) for an operator to retry.
+ * incident (bpm.incidents) for an operator to retry. A cancel, timeout or
+ * deadlock is not the job's failure: it ends the pass.
  */
 #include "postgres.h"
 
@@ -121,6 +122,24 @@ record_failure(DueJob *job, ErrorData *error)
 }
 
 /*
+ * Is this error the job's own failure? A cancel, timeout or shutdown is the
+ * pass's, and a deadlock or serialization failure says nothing about the
+ * job: those end the pass (and its transaction) instead of using a retry.
+ */
+static bool
+is_job_failure(ErrorData *error)
+{
+	switch (ERRCODE_TO_CATEGORY(error->sqlerrcode))
+	{
+		case ERRCODE_OPERATOR_INTERVENTION:	/* 57xxx: cancel, timeout, shutdown */
+		case ERRCODE_TRANSACTION_ROLLBACK:	/* 40xxx: deadlock, serialization */
+			return false;
+		default:
+			return error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE;
+	}
+}
+
+/*
  * bpm.run_jobs(max_jobs int DEFAULT 100) RETURNS int
  *
  * Runs up to max_jobs internal jobs that are due (timers, async
@@ -152,6 +171,8 @@ bpm_run_jobs(PG_FUNCTION_ARGS)
 	{
 		ErrorData  *error = bpm_try(run_job, &job);
 
+		if (error && !is_job_failure(error))
+			ReThrowError(error);
 		if (error)
 			record_failure(&job, error);
 		done++;

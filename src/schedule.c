@@ -15,6 +15,7 @@
 #include "utils/timestamp.h"
 
 #include "jsonb_util.h"
+#include "properties.h"
 #include "schedule.h"
 #include "spi_util.h"
 
@@ -69,6 +70,15 @@ parse_timer_value(void *arg)
 									Int32GetDatum(-1));
 }
 
+static bool
+positive(Interval *i)
+{
+	Interval	zero = {0, 0, 0};
+
+	return DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(i),
+											 IntervalPGetDatum(&zero))) > 0;
+}
+
 /* A timer whose value comes from the data: read and parse it now (22023). */
 static TimestampTz
 due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
@@ -83,13 +93,16 @@ due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
 		if (v.type == jbvString)
 			p.text = pnstrdup(v.val.string.val, v.val.string.len);
 	}
-	if (p.text == NULL || bpm_try(parse_timer_value, &p) != NULL ||
-		(p.kind == BPM_TIMER_DURATION && p.text[0] != 'P'))
+	if (p.text == NULL ||
+		(p.kind == BPM_TIMER_DURATION ? p.text[0] != 'P' : !bpm_timestamp_has_offset(p.text)) ||
+		bpm_try(parse_timer_value, &p) != NULL ||
+		(p.kind == BPM_TIMER_DURATION && !positive(DatumGetIntervalP(p.result))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
 						node->id, inst->graph->key, node->timer.path_text,
-						p.kind == BPM_TIMER_DURATION ? "an ISO 8601 duration" : "a timestamp"),
+						p.kind == BPM_TIMER_DURATION ? "a positive ISO 8601 duration"
+						: "an ISO 8601 timestamp with a UTC offset"),
 				 errdetail("It selects %s.",
 						   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
 	return p.kind == BPM_TIMER_DURATION ? plus(now, DatumGetIntervalP(p.result))

@@ -31,7 +31,7 @@ COMMENT ON FUNCTION bpm.retry_incident(bigint, integer) IS
 
 CREATE VIEW bpm.incidents AS
 SELECT j.instance_id, j.id AS job_id, j.node_id, j.topic, j.last_error AS error,
-       j.attempts, j.created_at, i.business_key
+       j.attempts, j.created_at, i.business_key, j.kind
   FROM bpm.job j
   JOIN bpm.instance i ON i.id = j.instance_id
  WHERE j.retries = 0;

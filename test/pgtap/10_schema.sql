@@ -192,7 +192,8 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.worklist')$$,
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.incidents')$$,
     $$VALUES ('instance_id'::name, 'bigint'), ('job_id', 'bigint'), ('node_id', 'text'),
              ('topic', 'text'), ('error', 'text'), ('attempts', 'integer'),
-             ('created_at', 'timestamp with time zone'), ('business_key', 'text')$$,
+             ('created_at', 'timestamp with time zone'), ('business_key', 'text'),
+             ('kind', 'text')$$,
     'view bpm.incidents has its columns, in order, with their types');
 
 SELECT col_is_pk('bpm', 'instance', 'id', 'bpm.instance.id is its primary key');

@@ -124,7 +124,7 @@ SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "due
     'definition "bad": node "t": "due" must be an ISO 8601 duration such as "P3D" or "PT4H", not "3 days"',
     'deploy: a due that is not an ISO 8601 duration');
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "due": "Pxyz"}'),
-    'definition "bad": node "t" has an invalid "due" duration "Pxyz"',
+    'definition "bad": node "t" has an invalid "due" "Pxyz"',
     'deploy: a due that starts like one but does not parse');
 SELECT pg_temp.deploy_fails(pg_temp.with_task('bad', '{"type": "user_task", "due": "PT0S"}'),
     'definition "bad": node "t": "due" must be a positive duration, not "PT0S"',
@@ -403,13 +403,12 @@ SELECT throws_ok(
     format('instance %s entered more than 10000 nodes in one step, last "g"', pg_temp.next_instance_id()),
     'start: a loop that never waits is stopped (54000)');
 SELECT throws_ok($$SELECT bpm.start('script_array')$$, '42804',
-    'script task "t": public.tap_array returned a JSON array, not an object',
+    'script_task "t": public.tap_array returned a JSON array, not an object',
     'start: a script returning a non-object is 42804');
 SELECT throws_ok($$SELECT bpm.start('script_raise')$$, 'P0001', 'tap_raise: no',
     'start: a script''s own error reaches the caller unchanged');
 SELECT throws_ok($$SELECT bpm.start('script_gone')$$, '42883',
-    format('script task "t" of instance %s: function public.tap_gone(jsonb) RETURNS jsonb does not exist',
-           pg_temp.next_instance_id()),
+    'script_task "t" of process "script_gone": function public.tap_gone(jsonb) RETURNS jsonb does not exist',
     'start: a script function dropped after deployment is 42883');
 SELECT throws_ok($$SELECT bpm.start('reenter', '{"bk": "R-1"}', 'R-1')$$, '55000',
     format('instance %s is running a script task, which may not act on its own instance',
