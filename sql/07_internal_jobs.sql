@@ -454,12 +454,58 @@ SELECT actor, kind, node_id FROM bpm.history(:r4) WHERE kind IN ('job_created', 
 SELECT waiting_at FROM bpm.processes WHERE id = :r4;
 
 --
--- 11. Every instance of this file has an intact event chain.
+-- 11. A job whose own code keeps failing with a serialization failure (or
+-- a deadlock) is the job's failure like any other: it is retried and ends
+-- as an incident, and the jobs behind it still run. (Only a cancel,
+-- timeout or shutdown ends a pass.)
+--
+CREATE FUNCTION public.always_conflicts(d jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'could not serialize' USING ERRCODE = 'serialization_failure';
+END $$;
+SELECT bpm.deploy('{"key": "conflict7", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "work", "type": "service_task", "implementation": "sql",
+     "function": "public.always_conflicts", "retries": 2},
+    {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "work"}, {"from": "work", "to": "end"}]}') IS NOT NULL AS deployed;
+SET pg_bpm.mock_now = '2032-01-01 00:00:00+00';
+SELECT bpm.start('conflict7', '{}', 'conflict-1') AS c1 \gset
+SELECT bpm.start('reminder7', '{}', 'behind-1') AS b1 \gset
+SET pg_bpm.mock_now = '2032-01-01 00:05:00+00';
+SELECT bpm.run_jobs() AS ran;
+SELECT kind, retries, attempts, due_at, last_error FROM bpm.job WHERE instance_id = :c1;
+SELECT waiting_at FROM bpm.processes WHERE id = :b1;
+SET pg_bpm.mock_now = '2032-01-01 00:06:00+00';
+SELECT bpm.run_jobs() AS ran;
+SELECT job_id IS NOT NULL AS incident, kind, error FROM bpm.incidents WHERE instance_id = :c1;
+
+--
+-- 12. Timer dates must be ISO 8601 with a UTC offset, in the definition and
+-- in the data: other forms would be read by the session's DateStyle.
+--
+SELECT count(*) AS definitions_before FROM bpm.definition \gset
+SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "w", "type": "intermediate_event", "timer": {"date": "01/02/2030 09:00+00"}},
+  {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT bpm.deploy('{"key": "when7", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "w", "type": "intermediate_event", "timer": {"date": "$.when"}},
+  {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}') IS NOT NULL AS deployed;
+SELECT bpm.start('when7', '{"when": "01/02/2030 09:00+00"}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT bpm.start('when7', '{"when": "2030-02-01T09:00:00+00"}', 'when-1') AS w1 \gset
+SELECT due_at FROM bpm.job WHERE instance_id = :w1;
+
+--
+-- 13. Every instance of this file has an intact event chain.
 --
 SELECT d.key, count(*) AS instances, bool_and(v.ok) AS all_ok
   FROM bpm.instance i JOIN bpm.definition d ON d.id = i.definition_id,
        bpm.verify_events(i.id) v
- WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7')
+ WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7')
  GROUP BY d.key ORDER BY d.key;
 
 DROP ROLE regress_bpm_runner;

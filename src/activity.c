@@ -198,11 +198,12 @@ bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 }
 
 /*
- * Call f(data jsonb) RETURNS jsonb as the deployer and merge the result. A
- * NULL result changes nothing; an error aborts the caller's statement.
+ * Call f(data jsonb) RETURNS jsonb as the deployer and merge the result
+ * (for a service task, recorded against its job). A NULL result changes
+ * nothing; an error aborts the caller's statement.
  */
 void
-bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
+bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 {
 	List	   *names = stringToQualifiedNameList(node->function);
 	Oid			argtypes[1] = {JSONBOID};
@@ -249,7 +250,7 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node)
 				 errmsg("%s \"%s\": %s returned a JSON %s, not an object",
 						bpm_node_kind_name(node->kind), node->id, node->function,
 						JB_ROOT_IS_ARRAY(patch) ? "array" : "scalar")));
-	bpm_instance_merge(inst, patch, node->id, 0, 0);
+	bpm_instance_merge(inst, patch, node->id, 0, job_id);
 }
 
 /* Run one of our statements and record an event per returned (id, node_id). */

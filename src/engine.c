@@ -439,7 +439,7 @@ enter(Run *run, int t)
 									node->topic ? "external" : "service", bpm_clock_now());
 			break;
 		case BPM_SCRIPT_TASK:
-			bpm_activity_run_script(inst, node);
+			bpm_activity_run_script(inst, node, 0);
 			take_all_outgoing(run, t);
 			break;
 		case BPM_PARALLEL_GATEWAY:

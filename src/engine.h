@@ -60,7 +60,7 @@ extern void bpm_engine_cancel(BpmInstance *inst, const char *reason);
 extern int64 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id);
 extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 									 const char *kind, TimestampTz due_at);
-extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node);
+extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id);
 extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);
 
 /* gateway.c: the outgoing flows a deciding gateway takes */

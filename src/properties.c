@@ -389,20 +389,49 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	}
 }
 
+static bool
+digits(const char **p, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char) (*p)[i]))
+			return false;
+	*p += n;
+	return true;
+}
+
 /*
- * A timestamp that means the same instant in every session: it starts with
- * a date (not "now" or "infinity") and ends with Z or a +hh[:mm] / -hh[:mm]
- * offset after its time.
+ * An ISO 8601 timestamp that means the same instant in every session:
+ * YYYY-MM-DD, T or a space, hh:mm[:ss[.fraction]], then Z or +hh[:mm] /
+ * -hh[:mm]. Other forms would be read by the session's DateStyle and
+ * TimeZone.
  */
 bool
 bpm_timestamp_has_offset(const char *text)
 {
-	const char *time = strpbrk(text, "T ");
-	size_t		len = strlen(text);
+	const char *p = text;
 
-	if (!isdigit((unsigned char) text[0]) || time == NULL)
+	if (!digits(&p, 4) || *p++ != '-' || !digits(&p, 2) || *p++ != '-' || !digits(&p, 2) ||
+		(*p != 'T' && *p != ' ') || !(p++, digits(&p, 2)) || *p++ != ':' || !digits(&p, 2))
 		return false;
-	if (text[len - 1] == 'Z' || text[len - 1] == 'z')
-		return true;
-	return strpbrk(time, "+-") != NULL;
+	if (*p == ':')
+	{
+		p++;
+		if (!digits(&p, 2))
+			return false;
+		if (*p == '.')
+			for (p++; isdigit((unsigned char) *p); p++)
+				;
+	}
+	if (*p == 'Z')
+		return p[1] == '\0';
+	if (*p != '+' && *p != '-')
+		return false;
+	p++;
+	if (!digits(&p, 2))
+		return false;
+	if (*p == ':')
+		p++;
+	return *p == '\0' || (digits(&p, 2) && *p == '\0');
 }

@@ -11,7 +11,7 @@
  * the next pass). A job that fails is rolled back alone and retried after
  * an exponential backoff (schedule.h); with no retries left it becomes an
  * incident (bpm.incidents) for an operator to retry. A cancel, timeout or
- * deadlock is not the job's failure: it ends the pass.
+ * shutdown is not the job's failure: it ends the pass.
  */
 #include "postgres.h"
 
@@ -73,10 +73,11 @@ run_job(void *arg)
 
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
 	bpm_spi_run(&remove, &id, NULL);
-	if (strcmp(job->kind, "service") == 0)
-		bpm_activity_run_script(&inst, &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)]);
 	bpm_event(&inst, strcmp(job->kind, "timer") == 0 ? "timer_fired" : "job_completed",
 			  job->node_id, 0, job->id, NULL);
+	if (strcmp(job->kind, "service") == 0)
+		bpm_activity_run_script(&inst, &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)],
+								job->id);
 	if (strcmp(job->kind, "async") == 0)
 		bpm_engine_continue(&inst, job->token_id);
 	else
@@ -122,21 +123,16 @@ record_failure(DueJob *job, ErrorData *error)
 }
 
 /*
- * Is this error the job's own failure? A cancel, timeout or shutdown is the
- * pass's, and a deadlock or serialization failure says nothing about the
- * job: those end the pass (and its transaction) instead of using a retry.
+ * Is this error the job's own failure? A cancel, statement timeout or
+ * shutdown (57xxx) is aimed at the pass: it ends the pass and its
+ * transaction without using a retry. Anything else the job raised, a
+ * deadlock or serialization failure included, is the job's: it is retried
+ * after a backoff, so one failing job never stops the jobs behind it.
  */
 static bool
 is_job_failure(ErrorData *error)
 {
-	switch (ERRCODE_TO_CATEGORY(error->sqlerrcode))
-	{
-		case ERRCODE_OPERATOR_INTERVENTION:	/* 57xxx: cancel, timeout, shutdown */
-		case ERRCODE_TRANSACTION_ROLLBACK:	/* 40xxx: deadlock, serialization */
-			return false;
-		default:
-			return error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE;
-	}
+	return ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_OPERATOR_INTERVENTION;
 }
 
 /*

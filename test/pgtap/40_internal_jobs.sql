@@ -465,9 +465,9 @@ SELECT results_eq(
     'the function''s result is merged and the instance moves on');
 SELECT results_eq(
     format($$SELECT kind, node_id, data FROM pg_temp.story(%s) WHERE kind IN ('data_changed', 'job_completed')$$, pg_temp.id('ok')),
-    $$VALUES ('data_changed', 'work', '{"patch": {"worked": "ok"}, "replaced": {}}'::jsonb),
-             ('job_completed', 'work', NULL)$$,
-    'the merge and the completion are events');
+    $$VALUES ('job_completed', 'work', NULL::jsonb),
+             ('data_changed', 'work', '{"patch": {"worked": "ok"}, "replaced": {}}'::jsonb)$$,
+    'the completion and the merge are events');
 
 -- oldest due date first, max_jobs at most
 INSERT INTO ids VALUES ('d_nap', bpm.deploy(pg_temp.with_timer('nap', '{"duration": "$.nap"}')::jsonb));
@@ -603,10 +603,11 @@ SELECT results_eq(
               ORDER BY event_id$$,
            pg_temp.id('flaky'), pg_temp.id('flaky')),
     $$VALUES ('incident_retried', 'work', '{"retries": 1}'::jsonb),
+             ('job_completed', 'work', NULL),
              ('data_changed', 'work', '{"patch": {"worked": "flaky"}, "replaced": {}}'),
-             ('job_completed', 'work', NULL), ('token_moved', 'after', '{"flow": "work->after"}'),
+             ('token_moved', 'after', '{"flow": "work->after"}'),
              ('task_created', 'after', '{"assignee": null, "candidate_groups": [], "priority": 50}')$$,
-    'the events after the incident: retried, data merged, completed, moved on');
+    'the events after the incident: retried, completed, data merged, moved on');
 SELECT is((SELECT count(*) FROM public.tap_effects WHERE name = 'flaky'), 1::bigint,
     'exactly one side effect: that of the successful attempt');
 
