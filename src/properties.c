@@ -125,22 +125,6 @@ bpm_prop_strings(const char *key, JsonbContainer *object, const char *prop,
 	return result;
 }
 
-typedef struct ParseCall
-{
-	PGFunction	parser;
-	const char *text;
-	Datum		result;
-} ParseCall;
-
-static void
-call_parser(void *arg)
-{
-	ParseCall  *call = arg;
-
-	call->result = DirectFunctionCall3(call->parser, CStringGetDatum(call->text),
-									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
 /*
  * Run a parser on text, turning its error into a definition error that
  * names the element (deploy is not a hot path: a subtransaction is fine).
@@ -149,8 +133,8 @@ static Datum
 guarded_parse(const char *key, PGFunction parser, const char *text, const char *element,
 			  const char *what)
 {
-	ParseCall	call = {parser, text, (Datum) 0};
-	ErrorData  *problem = bpm_try(call_parser, &call);
+	Datum		result;
+	ErrorData  *problem = bpm_try_parse(parser, text, &result);
 
 	if (problem)
 		ereport(ERROR,
@@ -158,7 +142,7 @@ guarded_parse(const char *key, PGFunction parser, const char *text, const char *
 				 errmsg("definition \"%s\": %s has an invalid %s \"%s\"",
 						key, element, what, text),
 				 errdetail("%s", problem->message)));
-	return call.result;
+	return result;
 }
 
 JsonPath *

@@ -53,23 +53,6 @@ plus(TimestampTz t, Interval *i)
 												   IntervalPGetDatum(i)));
 }
 
-typedef struct TimerParse
-{
-	BpmTimerKind kind;
-	const char *text;
-	Datum		result;
-} TimerParse;
-
-static void
-parse_timer_value(void *arg)
-{
-	TimerParse *p = arg;
-
-	p->result = DirectFunctionCall3(p->kind == BPM_TIMER_DURATION ? interval_in : timestamptz_in,
-									CStringGetDatum(p->text), ObjectIdGetDatum(InvalidOid),
-									Int32GetDatum(-1));
-}
-
 static bool
 positive(Interval *i)
 {
@@ -84,29 +67,30 @@ static TimestampTz
 due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
 {
 	Jsonb	   *value = bpm_expr_first(node->timer.path, inst->data);
+	bool		duration = node->timer.kind == BPM_TIMER_DURATION;
+	char	   *text = NULL;
 	JsonbValue	v;
-	TimerParse	p = {node->timer.kind, NULL, (Datum) 0};
+	Datum		result;
 
 	if (value && JB_ROOT_IS_SCALAR(value))
 	{
 		JsonbExtractScalar(&value->root, &v);
 		if (v.type == jbvString)
-			p.text = pnstrdup(v.val.string.val, v.val.string.len);
+			text = pnstrdup(v.val.string.val, v.val.string.len);
 	}
-	if (p.text == NULL ||
-		(p.kind == BPM_TIMER_DURATION ? p.text[0] != 'P' : !bpm_timestamp_has_offset(p.text)) ||
-		bpm_try(parse_timer_value, &p) != NULL ||
-		(p.kind == BPM_TIMER_DURATION && !positive(DatumGetIntervalP(p.result))))
+	if (text == NULL ||
+		(duration ? text[0] != 'P' : !bpm_timestamp_has_offset(text)) ||
+		bpm_try_parse(duration ? interval_in : timestamptz_in, text, &result) != NULL ||
+		(duration && !positive(DatumGetIntervalP(result))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
 						node->id, inst->graph->key, node->timer.path_text,
-						p.kind == BPM_TIMER_DURATION ? "a positive ISO 8601 duration"
+						duration ? "a positive ISO 8601 duration"
 						: "an ISO 8601 timestamp with a UTC offset"),
 				 errdetail("It selects %s.",
 						   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
-	return p.kind == BPM_TIMER_DURATION ? plus(now, DatumGetIntervalP(p.result))
-		: DatumGetTimestampTz(p.result);
+	return duration ? plus(now, DatumGetIntervalP(result)) : DatumGetTimestampTz(result);
 }
 
 /* When a token that arrives at the timer node now is released. */

@@ -151,3 +151,29 @@ bpm_try(void (*fn) (void *arg), void *arg)
 	CurrentResourceOwner = owner;
 	return error;
 }
+
+typedef struct ParseCall
+{
+	PGFunction	parser;
+	const char *text;
+	Datum		result;
+} ParseCall;
+
+static void
+call_parser(void *arg)
+{
+	ParseCall  *call = arg;
+
+	call->result = DirectFunctionCall3(call->parser, CStringGetDatum(call->text),
+									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+ErrorData *
+bpm_try_parse(PGFunction parser, const char *text, Datum *result)
+{
+	ParseCall	call = {parser, text, (Datum) 0};
+	ErrorData  *error = bpm_try(call_parser, &call);
+
+	*result = call.result;
+	return error;
+}

@@ -33,6 +33,9 @@ extern int	bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls);
  */
 extern ErrorData *bpm_try(void (*fn) (void *arg), void *arg);
 
+/* A type input function (cstring, typioparam, typmod) run through bpm_try. */
+extern ErrorData *bpm_try_parse(PGFunction parser, const char *text, Datum *result);
+
 extern bool bpm_spi_isnull(int row, int col);
 extern int64 bpm_spi_int64(int row, int col);
 extern int32 bpm_spi_int32(int row, int col);
