@@ -71,7 +71,7 @@ BEGIN
                 EXECUTE format('SELECT %I.complete_job($1, ''w1'', ''{"ok": true}'')', p_side) USING v_id;
                 v_what := 'complete_job';
             ELSE
-                EXECUTE format('SELECT min(id) FROM %I.task WHERE instance_id = $1 AND status = ''open''',
+                EXECUTE format('SELECT min(id) FILTER (WHERE status = ''open'') FROM %I.task WHERE instance_id = $1',
                                p_side) INTO v_id USING v_inst;
                 EXIT WHEN v_id IS NULL;
                 EXECUTE format('SELECT %I.complete_task($1, ''{"ok": true}'')', p_side) USING v_id;

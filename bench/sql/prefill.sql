@@ -31,14 +31,14 @@ BEGIN
         IF p_side = 'bpm' THEN
             v_inst := bpm.start('bench_seq5');
             LOOP
-                SELECT min(id) INTO v_task FROM bpm.task WHERE instance_id = v_inst AND status = 'open';
+                SELECT min(id) FILTER (WHERE status = 'open') INTO v_task FROM bpm.task WHERE instance_id = v_inst;
                 EXIT WHEN v_task IS NULL;
                 PERFORM bpm.complete_task(v_task, '{"ok": true}');
             END LOOP;
         ELSE
             v_inst := baseline.start('bench_seq5');
             LOOP
-                SELECT min(id) INTO v_task FROM baseline.task WHERE instance_id = v_inst AND status = 'open';
+                SELECT min(id) FILTER (WHERE status = 'open') INTO v_task FROM baseline.task WHERE instance_id = v_inst;
                 EXIT WHEN v_task IS NULL;
                 PERFORM baseline.complete_task(v_task, '{"ok": true}');
             END LOOP;
