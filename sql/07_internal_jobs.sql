@@ -498,14 +498,72 @@ SELECT bpm.start('when7', '{"when": "01/02/2030 09:00+00"}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT bpm.start('when7', '{"when": "2030-02-01T09:00:00+00"}', 'when-1') AS w1 \gset
 SELECT due_at FROM bpm.job WHERE instance_id = :w1;
+SET pg_bpm.mock_now = '2030-02-01 09:00:00+00';
+SELECT bpm.run_jobs() AS ran;
+SELECT state FROM bpm.processes WHERE id = :w1;
 
 --
--- 13. Every instance of this file has an intact event chain.
+-- 13. Deadlines: a user task with a "due" and an "escalation" gets, when
+-- the deadline passes while it is open, the escalation's candidate groups,
+-- assignee and priority (those it names), run by bpm.run_jobs. A task
+-- completed in time takes its escalation job with it. bpm.sla_breaches
+-- lists tasks past due on the engine's clock (bpm.now()).
+--
+INSERT INTO bpm.actor_group (actor, group_name) VALUES ('sam7', 'support7'), ('lee7', 'leads7');
+SELECT bpm.deploy('{"key": "ticket7", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "answer", "type": "user_task", "candidate_groups": ["support7"], "due": "PT4H",
+     "escalation": {"candidate_groups": ["leads7"], "priority": 90}},
+    {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "answer"}, {"from": "answer", "to": "end"}]}') IS NOT NULL AS deployed;
+SET pg_bpm.mock_now = '2033-01-01 00:00:00+00';
+SELECT bpm.start('ticket7', '{}', 'late-1') AS t1 \gset
+SELECT bpm.start('ticket7', '{}', 'ontime-1') AS t2 \gset
+SELECT i.business_key, j.kind, j.due_at FROM bpm.job j JOIN bpm.instance i ON i.id = j.instance_id
+ WHERE j.instance_id IN (:t1, :t2) ORDER BY j.id;
+SET bpm.actor = 'sam7';
+SELECT bpm.complete_task((SELECT id FROM bpm.task WHERE instance_id = :t2));
+SELECT count(*) AS jobs_left FROM bpm.job WHERE instance_id = :t2;
+SET bpm.actor = 'ops';
+SET pg_bpm.mock_now = '2033-01-01 03:59:59+00';
+SELECT bpm.run_jobs() AS ran;  -- nothing is due yet
+SELECT business_key FROM bpm.sla_breaches WHERE instance_id IN (:t1, :t2);
+SET pg_bpm.mock_now = '2033-01-01 04:30:00+00';
+SELECT business_key, status, overdue_by FROM bpm.sla_breaches WHERE instance_id IN (:t1, :t2);
+SELECT bpm.run_jobs() AS ran;
+SELECT node_id, candidate_groups, priority FROM bpm.task WHERE instance_id = :t1;
+SELECT kind, data FROM bpm.history(:t1) WHERE kind IN ('job_created', 'task_escalated');
+-- The leads may now claim it; the support group no longer may.
+SET bpm.actor = 'sam7';
+SELECT bpm.claim((SELECT id FROM bpm.task WHERE instance_id = :t1));
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SET bpm.actor = 'lee7';
+SELECT bpm.complete_task((SELECT id FROM bpm.task WHERE instance_id = :t1));
+SELECT business_key, status, overdue_by FROM bpm.sla_breaches WHERE instance_id IN (:t1, :t2);
+SET bpm.actor = 'ops';
+-- An escalation needs a due date, and something to change.
+SELECT count(*) AS definitions_before FROM bpm.definition \gset
+SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "t", "type": "user_task", "escalation": {"priority": 90}}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {}}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {"reassign": "lee"}},
+  {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+
+--
+-- 14. Every instance of this file has an intact event chain.
 --
 SELECT d.key, count(*) AS instances, bool_and(v.ok) AS all_ok
   FROM bpm.instance i JOIN bpm.definition d ON d.id = i.definition_id,
        bpm.verify_events(i.id) v
- WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7')
+ WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7', 'ticket7')
  GROUP BY d.key ORDER BY d.key;
 
 DROP ROLE regress_bpm_runner;

@@ -103,17 +103,18 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 {
 	static BpmStatement stmt = {
 		"INSERT INTO bpm.task_store (instance_id, token_id, node_id, title, assignee, candidate_groups, "
-		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, $10 + $8, $9) "
+		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
 		"RETURNING id",
-		10, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID,
-		TEXTARRAYOID, TIMESTAMPTZOID}
+		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, TIMESTAMPTZOID,
+		TEXTARRAYOID}
 	};
 	char	   *assignee = scalar_text(resolve_spec(&node->assignee, inst->data));
 	Datum		groups = resolve_groups(&node->candidate_groups, inst->data);
 	bool		restricted = node->assignee.constant || node->assignee.path ||
 		node->candidate_groups.constant || node->candidate_groups.path;
-	Datum		values[10];
-	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	TimestampTz due_at = node->due ? bpm_clock_after(node->due) : 0;
 	int64		task_id;
 	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
 	Jsonb	   *vals[3];
@@ -136,10 +137,9 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	nulls[4] = BPM_NULL(assignee == NULL);
 	values[5] = groups;
 	values[6] = Int32GetDatum(node->priority);
-	values[7] = node->due ? IntervalPGetDatum(node->due) : (Datum) 0;
+	values[7] = TimestampTzGetDatum(due_at);
 	nulls[7] = BPM_NULL(node->due == NULL);
 	values[8] = text_array(node->required, node->nrequired);
-	values[9] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&stmt, values, nulls);
 	task_id = bpm_spi_int64(0, 1);
 
@@ -147,6 +147,8 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	vals[1] = bpm_jb_text_array(groups);
 	vals[2] = bpm_jb_int(node->priority);
 	bpm_event(inst, "task_created", node->id, task_id, 0, bpm_jb_build(3, keys, vals));
+	if (node->escalation.defined)
+		bpm_activity_create_job(inst, node, token_id, "escalation", due_at);
 	return task_id;
 }
 
@@ -253,6 +255,46 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	bpm_instance_merge(inst, patch, node->id, 0, job_id);
 }
 
+/*
+ * The task's deadline passed while it is open: give it the escalation's
+ * assignee, candidate groups and priority (those it defines), as an
+ * operator would. Nothing when the task is no longer open.
+ */
+void
+bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
+{
+	static BpmStatement stmt = {
+		"UPDATE bpm.task_store SET assignee = CASE WHEN $3 THEN $4 ELSE assignee END, "
+		"candidate_groups = CASE WHEN $5 THEN $6 ELSE candidate_groups END, "
+		"priority = CASE WHEN $7 >= 0 THEN $7 ELSE priority END "
+		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' "
+		"RETURNING id, assignee, candidate_groups, priority",
+		7, {INT8OID, INT8OID, BOOLOID, TEXTOID, BOOLOID, TEXTARRAYOID, INT4OID}
+	};
+	BpmEscalation *e = &node->escalation;
+	bool		set_assignee = e->assignee.constant || e->assignee.path;
+	bool		set_groups = e->candidate_groups.constant || e->candidate_groups.path;
+	char	   *assignee = set_assignee ? scalar_text(resolve_spec(&e->assignee, inst->data)) : NULL;
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', BPM_NULL(assignee == NULL), ' ', ' ', ' '};
+	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
+	Jsonb	   *vals[3];
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(token_id);
+	values[2] = BoolGetDatum(set_assignee);
+	values[3] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
+	values[4] = BoolGetDatum(set_groups);
+	values[5] = resolve_groups(&e->candidate_groups, inst->data);
+	values[6] = Int32GetDatum(e->priority);
+	if (bpm_spi_run(&stmt, values, nulls) == 0)
+		return;
+	vals[0] = bpm_spi_isnull(0, 2) ? NULL : bpm_jb_string(bpm_spi_text(0, 2));
+	vals[1] = bpm_jb_text_array(bpm_spi_datum(0, 3, &(bool) {false}));
+	vals[2] = bpm_jb_int(bpm_spi_int32(0, 4));
+	bpm_event(inst, "task_escalated", node->id, bpm_spi_int64(0, 1), 0, bpm_jb_build(3, keys, vals));
+}
+
 /* Run one of our statements and record an event per returned (id, node_id). */
 static void
 cancel_and_record(BpmInstance *inst, BpmStatement *stmt, Datum *values, const char *kind,
@@ -278,19 +320,20 @@ void
 bpm_activity_cancel_work(BpmInstance *inst, int64 token_id)
 {
 	static BpmStatement cancel_tasks = {
-		"UPDATE bpm.task_store SET status = 'cancelled', completed_at = now(), completed_by = $3 "
+		"UPDATE bpm.task_store SET status = 'cancelled', completed_at = $4, completed_by = $3 "
 		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' RETURNING id, node_id",
-		3, {INT8OID, INT8OID, TEXTOID}
+		4, {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID}
 	};
 	static BpmStatement delete_jobs = {
 		"DELETE FROM bpm.job WHERE instance_id = $1 AND token_id = $2 RETURNING id, node_id",
 		2, {INT8OID, INT8OID}
 	};
-	Datum		values[3];
+	Datum		values[4];
 
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(inst->actor);
+	values[3] = TimestampTzGetDatum(bpm_clock_now());
 	cancel_and_record(inst, &cancel_tasks, values, "task_cancelled", true);
 	cancel_and_record(inst, &delete_jobs, values, "job_cancelled", false);
 }

@@ -32,7 +32,7 @@ typedef struct KindInfo
 
 static const char *const no_properties[] = {NULL};
 static const char *const user_task_properties[] =
-{"assignee", "candidate_groups", "priority", "due", "required", "four_eyes", "async", NULL};
+{"assignee", "candidate_groups", "priority", "due", "required", "four_eyes", "escalation", "async", NULL};
 static const char *const service_task_properties[] =
 {"implementation", "topic", "function", "retries", "async", NULL};
 static const char *const script_task_properties[] = {"function", "async", NULL};
@@ -180,6 +180,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			node->due = bpm_prop_duration(c->key, object, "due", element);
 			node->required = bpm_prop_strings(c->key, object, "required", element, &node->nrequired);
 			node->four_eyes = bpm_prop_strings(c->key, object, "four_eyes", element, &node->nfour_eyes);
+			bpm_prop_escalation(c->key, object, element, node->due != NULL, &node->escalation);
 			break;
 		case BPM_SERVICE_TASK:
 			compile_service_task(c, object, node, element);

@@ -52,6 +52,18 @@ typedef struct BpmValueSpec
 	JsonPath   *path;			/* NULL when unset or a constant */
 } BpmValueSpec;
 
+/*
+ * A user task's escalation: when its due date passes while it is open, it
+ * gets a new assignee and/or candidate groups and/or priority.
+ */
+typedef struct BpmEscalation
+{
+	bool		defined;
+	BpmValueSpec assignee;
+	BpmValueSpec candidate_groups;
+	int			priority;		/* -1: unchanged */
+} BpmEscalation;
+
 typedef struct BpmNode
 {
 	char	   *id;
@@ -74,6 +86,7 @@ typedef struct BpmNode
 	char	  **required;
 	int			nfour_eyes;
 	char	  **four_eyes;
+	BpmEscalation escalation;	/* what happens when the task is overdue */
 
 	/* any activity: stop before it and let a job runner continue */
 	bool		async;

@@ -62,6 +62,7 @@ extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 tok
 									 const char *kind, TimestampTz due_at);
 extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id);
 extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);
+extern void bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id);
 
 /* gateway.c: the outgoing flows a deciding gateway takes */
 extern int	bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen);

@@ -419,3 +419,36 @@ bpm_timestamp_has_offset(const char *text)
 		p++;
 	return *p == '\0' || (digits(&p, 2) && *p == '\0');
 }
+
+/*
+ * "escalation": {"assignee": ..., "candidate_groups": ..., "priority": n},
+ * at least one of them; only on a task with a "due" date.
+ */
+void
+bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element,
+					bool has_due, BpmEscalation *escalation)
+{
+	static const char *const escalation_properties[] = {"assignee", "candidate_groups", "priority", NULL};
+	JsonbValue	v;
+	JsonbContainer *spec;
+	char	   *what = psprintf("%s escalation", element);
+
+	memset(escalation, 0, sizeof(BpmEscalation));
+	escalation->priority = -1;
+	if (!bpm_jb_get(object, "escalation", &v))
+		return;
+	spec = bpm_jb_container(&v);
+	if (spec == NULL || !JsonContainerIsObject(spec))
+		invalid(key, "%s: \"escalation\" must be an object such as {\"priority\": 90}", element);
+	if (!has_due)
+		invalid(key, "%s: an \"escalation\" needs a \"due\" duration to escalate after", element);
+	bpm_prop_check_keys(key, spec, what, escalation_properties, NULL);
+	bpm_prop_value_spec(key, spec, "assignee", what, &escalation->assignee, false);
+	bpm_prop_value_spec(key, spec, "candidate_groups", what, &escalation->candidate_groups, true);
+	escalation->priority = bpm_prop_int(key, spec, "priority", what, -1, 0);
+	if (!escalation->assignee.constant && !escalation->assignee.path &&
+		!escalation->candidate_groups.constant && !escalation->candidate_groups.path &&
+		escalation->priority < 0)
+		invalid(key, "%s: \"escalation\" needs an \"assignee\", \"candidate_groups\" or \"priority\"", element);
+	escalation->defined = true;
+}

@@ -35,6 +35,8 @@ extern void bpm_prop_check_function(const char *key, const char *name, const cha
 extern bool bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
 						  const char *element, bool dflt);
 extern bool bpm_timestamp_has_offset(const char *text);
+extern void bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element,
+								bool has_due, BpmEscalation *escalation);
 extern void bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 						   const char *element, BpmTimer *timer);
 

@@ -2,7 +2,8 @@
  * src/runner.c
  *
  * Running the jobs the engine does itself: timers that fall due, async
- * continuations, and service tasks implemented in SQL. bpm.run_jobs() is
+ * continuations, service tasks implemented in SQL, and the escalation of
+ * user tasks whose deadline passed. bpm.run_jobs() is
  * one pass over what is due, in the calling session (pg_cron or an outside
  * loop can drive it; the background workers call the same code).
  *
@@ -70,14 +71,22 @@ run_job(void *arg)
 	DueJob	   *job = arg;
 	Datum		id = Int64GetDatum(job->id);
 	BpmInstance inst;
+	BpmNode    *node;
 
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
+	node = &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)];
 	bpm_spi_run(&remove, &id, NULL);
 	bpm_event(&inst, strcmp(job->kind, "timer") == 0 ? "timer_fired" : "job_completed",
 			  job->node_id, 0, job->id, NULL);
+	if (strcmp(job->kind, "escalation") == 0)
+	{
+		/* the task stays where it is, in other hands */
+		bpm_activity_escalate_task(&inst, node, job->token_id);
+		bpm_instance_save(&inst);
+		return;
+	}
 	if (strcmp(job->kind, "service") == 0)
-		bpm_activity_run_script(&inst, &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)],
-								job->id);
+		bpm_activity_run_script(&inst, node, job->id);
 	if (strcmp(job->kind, "async") == 0)
 		bpm_engine_continue(&inst, job->token_id);
 	else

@@ -19,6 +19,8 @@
 #include "schedule.h"
 #include "spi_util.h"
 
+static TimestampTz plus(TimestampTz t, Interval *i);
+
 static char *mock_now = NULL;
 
 void
@@ -43,6 +45,26 @@ bpm_clock_now(void)
 	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(mock_now),
 												   ObjectIdGetDatum(InvalidOid),
 												   Int32GetDatum(-1)));
+}
+
+/*
+ * bpm.now() RETURNS timestamptz
+ *
+ * The engine's clock: pg_bpm.mock_now when set, else the transaction's
+ * start (like now()). Views that compare with due dates use it.
+ */
+PG_FUNCTION_INFO_V1(bpm_now);
+Datum
+bpm_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(bpm_clock_now());
+}
+
+/* The engine's now plus an interval: when a task falls due, say. */
+TimestampTz
+bpm_clock_after(Interval *interval)
+{
+	return plus(bpm_clock_now(), interval);
 }
 
 static TimestampTz

@@ -10,6 +10,7 @@
 #define BPM_SCHEDULE_H
 
 #include "datatype/timestamp.h"
+#include "utils/timestamp.h"
 
 #include "engine.h"
 
@@ -19,6 +20,7 @@
 
 extern void bpm_schedule_init(void);
 extern TimestampTz bpm_clock_now(void);
+extern TimestampTz bpm_clock_after(Interval *interval);
 extern TimestampTz bpm_timer_due(BpmInstance *inst, BpmNode *node);
 extern TimestampTz bpm_retry_at(int attempts);
 

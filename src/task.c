@@ -39,6 +39,7 @@
 #include "actor.h"
 #include "engine.h"
 #include "jsonb_util.h"
+#include "schedule.h"
 #include "spi_util.h"
 #include "task.h"
 
@@ -404,12 +405,13 @@ write_task(const TaskRow *next, bool completing)
 {
 	static BpmStatement stmt = {
 		"UPDATE bpm.task_store SET status = $2, output = $3, assignee = $4, priority = $5, "
-		"due_at = $6, completed_at = CASE WHEN $7 THEN now() ELSE completed_at END, "
+		"due_at = $6, completed_at = CASE WHEN $7 THEN $9 ELSE completed_at END, "
 		"completed_by = CASE WHEN $7 THEN $8 ELSE completed_by END WHERE id = $1",
-		8, {INT8OID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID}
+		9, {INT8OID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID,
+		TIMESTAMPTZOID}
 	};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(next->id);
 	values[1] = CStringGetTextDatum(next->status);
@@ -423,6 +425,7 @@ write_task(const TaskRow *next, bool completing)
 	values[6] = BoolGetDatum(completing);
 	values[7] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
 	nulls[7] = BPM_NULL(next->completed_by == NULL);
+	values[8] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&stmt, values, nulls);
 }
 
@@ -449,7 +452,7 @@ result_row(TriggerData *td, const TaskRow *next, bool completing)
 	values[4] = next->due_at;
 	nulls[4] = next->due_null;
 	cols[5] = SPI_fnumber(desc, "completed_at");
-	values[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	values[5] = TimestampTzGetDatum(bpm_clock_now());
 	nulls[5] = !completing;
 	cols[6] = SPI_fnumber(desc, "completed_by");
 	values[6] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
@@ -509,7 +512,11 @@ bpm_task_update(PG_FUNCTION_ARGS)
 
 	if (completing)
 	{
+		int			node = bpm_graph_find(inst.graph, cur.node_id);
+
 		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
+		if (node >= 0 && inst.graph->nodes[node].escalation.defined)
+			bpm_activity_cancel_work(&inst, cur.token_id);	/* its escalation job */
 		bpm_instance_merge(&inst, next.output, cur.node_id, cur.id, 0);
 		bpm_engine_resume(&inst, cur.token_id);
 	}

@@ -66,7 +66,7 @@ CREATE TABLE bpm.job (
     token_id        bigint,
     node_id         text NOT NULL,
     kind            text NOT NULL DEFAULT 'external'
-                    CHECK (kind IN ('external', 'timer', 'async', 'service')),
+                    CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation')),
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,

@@ -69,3 +69,21 @@ SELECT t.*
              WHERE g.actor = bpm.current_actor()
                AND g.group_name = ANY (t.candidate_groups)));
 COMMENT ON VIEW bpm.worklist IS 'Open tasks the current actor may work: assigned to them, or unclaimed in one of their groups';
+
+CREATE FUNCTION bpm.now() RETURNS timestamptz
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_now';
+COMMENT ON FUNCTION bpm.now() IS
+    'The engine''s clock: pg_bpm.mock_now when set, else the start of the transaction';
+
+CREATE VIEW bpm.sla_breaches AS
+SELECT t.id AS task_id, t.instance_id, i.business_key, d.key AS process_key, t.node_id,
+       t.title, t.status, t.assignee, t.candidate_groups, t.priority, t.due_at, t.completed_at,
+       coalesce(t.completed_at, bpm.now()) - t.due_at AS overdue_by
+  FROM bpm.task_store t
+  JOIN bpm.instance i ON i.id = t.instance_id
+  JOIN bpm.definition d ON d.id = i.definition_id
+ WHERE t.due_at IS NOT NULL
+   AND ((t.status = 'open' AND t.due_at < bpm.now())
+        OR (t.status = 'completed' AND t.completed_at > t.due_at));
+COMMENT ON VIEW bpm.sla_breaches IS
+    'Tasks past their due date: open and overdue now, or completed late';

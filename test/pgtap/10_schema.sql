@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(98);
+SELECT plan(100);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -86,7 +86,7 @@ SELECT tables_are('bpm',
     ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'task_store',
           'token']);
 SELECT views_are('bpm',
-    ARRAY['definitions', 'incidents', 'processes', 'task', 'tasks', 'worklist']);
+    ARRAY['definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks', 'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
 SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
 SELECT is(
@@ -214,7 +214,7 @@ SELECT results_eq(
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
-    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'retry_incident', 'run_jobs', 'start',
+    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'now', 'retry_incident', 'run_jobs', 'start',
     'task_refuse_write', 'task_update', 'unclaim',
     'verify_events']);
 
@@ -243,6 +243,8 @@ SELECT has_function('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval
 SELECT function_returns('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval'], 'void');
 SELECT has_function('bpm', 'retry_incident', ARRAY['bigint', 'integer']);
 SELECT function_returns('bpm', 'retry_incident', ARRAY['bigint', 'integer'], 'void');
+SELECT has_function('bpm', 'now', ARRAY[]::name[]);
+SELECT function_returns('bpm', 'now', ARRAY[]::name[], 'timestamp with time zone');
 SELECT has_function('bpm', 'run_jobs', ARRAY['integer']);
 SELECT function_returns('bpm', 'run_jobs', ARRAY['integer'], 'integer');
 SELECT has_function('bpm', 'history', ARRAY['bigint']);
@@ -267,6 +269,7 @@ SELECT results_eq(
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
+      ('now', '', 'timestamp with time zone'),
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
       ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
@@ -317,7 +320,8 @@ SELECT results_eq(
     $$VALUES ('actor_group', 'SELECT'), ('definition', 'SELECT'), ('definitions', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
              ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'),
-             ('processes', 'SELECT'), ('task', 'SELECT'), ('task_store', 'SELECT'),
+             ('processes', 'SELECT'), ('sla_breaches', 'SELECT'), ('task', 'SELECT'),
+             ('task_store', 'SELECT'),
              ('tasks', 'SELECT'), ('token', 'SELECT'), ('worklist', 'SELECT')$$,
     'PUBLIC is granted SELECT, and only SELECT, on every table and view (no sequence)');
 SELECT results_eq(
