@@ -34,7 +34,7 @@
 -- Runs in its own database (test/run), in one transaction: the clock is
 -- pg_bpm.mock_now, set with SET LOCAL; now() is the transaction start.
 BEGIN;
-SELECT plan(138);
+SELECT plan(151);
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 SET LOCAL TimeZone = 'UTC';
@@ -678,6 +678,52 @@ SELECT lives_ok($$SET LOCAL pg_bpm.mock_now = '2030-05-03 00:00:00+00'$$,
     'a role granted SET ON PARAMETER pg_bpm.mock_now may set it');
 SELECT is(current_setting('pg_bpm.mock_now'), '2030-05-03 00:00:00+00', '... and the clock moved');
 RESET ROLE;
+
+-- ============================================================= escalation
+SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "escalation": {"priority": 90}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')$$, '42P17',
+    'definition "esc_bad": node "t": an "escalation" needs a "due" duration to escalate after',
+    'deploy: an escalation without a due date');
+SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')$$, '42P17',
+    'definition "esc_bad": node "t": "escalation" needs an "assignee", "candidate_groups" or "priority"',
+    'deploy: an escalation that changes nothing');
+SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT1H", "escalation": "boss"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')$$, '42P17',
+    'definition "esc_bad": node "t": "escalation" must be an object such as {"priority": 90}',
+    'deploy: an escalation that is not an object');
+
+SET LOCAL pg_bpm.mock_now = '2030-06-01 00:00:00+00';
+SELECT lives_ok($$SELECT bpm.deploy('{"key": "esc_ok", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {"assignee": "$.boss", "priority": 99}},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')$$,
+    'deploy: an escalation to an assignee taken from the data');
+SELECT lives_ok($$SELECT bpm.start('esc_ok', '{"boss": "olga"}', 'esc-late')$$, 'start a task that will be late');
+SELECT lives_ok($$SELECT bpm.start('esc_ok', '{"boss": "olga"}', 'esc-done')$$, 'start a task done in time');
+SELECT lives_ok($$SELECT bpm.complete_task(t.id) FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id
+                   WHERE i.business_key = 'esc-done'$$, 'complete one before its deadline');
+SELECT is((SELECT count(*) FROM bpm.job j JOIN bpm.instance i ON i.id = j.instance_id
+            WHERE i.business_key = 'esc-done'), 0::bigint,
+    'completing in time removes the escalation job');
+SET LOCAL pg_bpm.mock_now = '2030-06-01 00:59:59+00';
+SELECT is(bpm.run_jobs(), 0, 'nothing escalates before the deadline');
+SET LOCAL pg_bpm.mock_now = '2030-06-01 01:00:00+00';
+SELECT is(bpm.run_jobs(), 1, 'the escalation runs at the deadline');
+SELECT results_eq(
+    $$SELECT t.assignee, t.priority, t.status FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id
+       WHERE i.business_key = 'esc-late'$$,
+    $$VALUES ('olga'::text, 99, 'open'::text)$$,
+    'the late task is assigned to the boss from the data, at priority 99, still open');
+SET LOCAL pg_bpm.mock_now = '2030-06-01 01:30:00+00';
+SELECT results_eq(
+    $$SELECT business_key, status, overdue_by FROM bpm.sla_breaches WHERE process_key = 'esc_ok'$$,
+    $$VALUES ('esc-late'::text, 'open'::text, interval '30 minutes')$$,
+    'bpm.sla_breaches lists the open overdue task, on the engine clock');
+SELECT is(bpm.now(), '2030-06-01 01:30:00+00'::timestamptz, 'bpm.now() is the engine clock');
 
 -- ================================================================== chains
 SELECT is(
