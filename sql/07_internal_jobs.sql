@@ -541,6 +541,37 @@ SET bpm.actor = 'lee7';
 SELECT bpm.complete_task((SELECT id FROM bpm.task WHERE instance_id = :t1));
 SELECT business_key, status, overdue_by FROM bpm.sla_breaches WHERE instance_id IN (:t1, :t2);
 SET bpm.actor = 'ops';
+-- Escalation fails closed: a target the data does not provide is the
+-- job's failure (23502, retried, then an incident), never a task open to
+-- everyone. Escalating to groups releases a claimed task to them. A
+-- rescheduled task takes its escalation along; no due date, no escalation.
+SELECT bpm.deploy('{"key": "desk7", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "answer", "type": "user_task", "candidate_groups": ["support7"], "due": "PT4H",
+     "escalation": {"candidate_groups": "$.leads", "priority": 90}},
+    {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "answer"}, {"from": "answer", "to": "end"}]}') IS NOT NULL AS deployed;
+SET pg_bpm.mock_now = '2034-01-01 00:00:00+00';
+SELECT bpm.start('desk7', '{"leads": ["leads7"]}', 'desk-claimed') AS d1 \gset
+SELECT bpm.start('desk7', '{}', 'desk-nodata') AS d2 \gset
+SELECT bpm.start('desk7', '{"leads": ["leads7"]}', 'desk-moved') AS d3 \gset
+SELECT bpm.start('desk7', '{"leads": ["leads7"]}', 'desk-undated') AS d4 \gset
+SET bpm.actor = 'sam7';
+SELECT bpm.claim((SELECT id FROM bpm.task WHERE instance_id = :d1));
+SET bpm.actor = 'ops';
+UPDATE bpm.task SET due_at = '2034-01-02 00:00:00+00' WHERE instance_id = :d3;
+UPDATE bpm.task SET due_at = NULL WHERE instance_id = :d4;
+SELECT i.business_key, j.due_at FROM bpm.job j JOIN bpm.instance i ON i.id = j.instance_id
+ WHERE j.instance_id IN (:d1, :d2, :d3, :d4) ORDER BY 1;
+SET pg_bpm.mock_now = '2034-01-01 04:00:00+00';
+SELECT bpm.run_jobs() AS ran;
+SELECT i.business_key, t.assignee, t.candidate_groups, t.priority
+  FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id
+ WHERE t.instance_id IN (:d1, :d2, :d3, :d4) ORDER BY 1;
+SELECT i.business_key, j.retries, j.last_error FROM bpm.job j JOIN bpm.instance i ON i.id = j.instance_id
+ WHERE j.instance_id IN (:d1, :d2, :d3, :d4) ORDER BY 1;
+SELECT bpm.cancel(id, 'done with the example') FROM bpm.processes WHERE key = 'desk7' AND state = 'running';
+
 -- An escalation needs a due date, and something to change.
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
 SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
@@ -563,7 +594,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS sto
 SELECT d.key, count(*) AS instances, bool_and(v.ok) AS all_ok
   FROM bpm.instance i JOIN bpm.definition d ON d.id = i.definition_id,
        bpm.verify_events(i.id) v
- WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7', 'ticket7')
+ WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7', 'ticket7', 'desk7')
  GROUP BY d.key ORDER BY d.key;
 
 DROP ROLE regress_bpm_runner;

@@ -257,8 +257,11 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 
 /*
  * The task's deadline passed while it is open: give it the escalation's
- * assignee, candidate groups and priority (those it defines), as an
- * operator would. Nothing when the task is no longer open.
+ * assignee, candidate groups and priority (those it names), as an operator
+ * would. New candidate groups without a new assignee release the task to
+ * them. A target that resolves to nothing in the data fails the job
+ * (23502: retried, then an incident), so an escalation never opens a task
+ * to everyone. Nothing happens when the task is no longer open.
  */
 void
 bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
@@ -272,20 +275,30 @@ bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 		7, {INT8OID, INT8OID, BOOLOID, TEXTOID, BOOLOID, TEXTARRAYOID, INT4OID}
 	};
 	BpmEscalation *e = &node->escalation;
-	bool		set_assignee = e->assignee.constant || e->assignee.path;
-	bool		set_groups = e->candidate_groups.constant || e->candidate_groups.path;
-	char	   *assignee = set_assignee ? scalar_text(resolve_spec(&e->assignee, inst->data)) : NULL;
+	bool		names_assignee = e->assignee.constant || e->assignee.path;
+	bool		names_groups = e->candidate_groups.constant || e->candidate_groups.path;
+	char	   *assignee = names_assignee ? scalar_text(resolve_spec(&e->assignee, inst->data)) : NULL;
+	Datum		groups = resolve_groups(&e->candidate_groups, inst->data);
+	bool		has_groups = ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(groups)),
+											ARR_DIMS(DatumGetArrayTypeP(groups))) > 0;
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', BPM_NULL(assignee == NULL), ' ', ' ', ' '};
 	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
 	Jsonb	   *vals[3];
 
+	if ((names_assignee || names_groups) && assignee == NULL && !has_groups)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("escalation of user task \"%s\" in process \"%s\": its assignee and candidate groups resolve to nothing in the instance data",
+						node->id, inst->graph->key),
+				 errhint("Provide the fields the escalation's paths name; the job is retried.")));
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
-	values[2] = BoolGetDatum(set_assignee);
+	/* new groups without a new assignee release the task to the groups */
+	values[2] = BoolGetDatum(assignee != NULL || has_groups);
 	values[3] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
-	values[4] = BoolGetDatum(set_groups);
-	values[5] = resolve_groups(&e->candidate_groups, inst->data);
+	values[4] = BoolGetDatum(has_groups);
+	values[5] = groups;
 	values[6] = Int32GetDatum(e->priority);
 	if (bpm_spi_run(&stmt, values, nulls) == 0)
 		return;

@@ -429,6 +429,37 @@ write_task(const TaskRow *next, bool completing)
 	bpm_spi_run(&stmt, values, nulls);
 }
 
+/*
+ * A rescheduled task takes its escalation along: the job falls due at the
+ * new due date, or goes when the task no longer has one.
+ */
+static void
+move_escalation(BpmInstance *inst, const TaskRow *next)
+{
+	static BpmStatement move = {
+		"UPDATE bpm.job SET due_at = $3 WHERE instance_id = $1 AND token_id = $2 "
+		"AND kind = 'escalation'",
+		3, {INT8OID, INT8OID, TIMESTAMPTZOID}
+	};
+	static BpmStatement drop = {
+		"DELETE FROM bpm.job WHERE instance_id = $1 AND token_id = $2 "
+		"AND kind = 'escalation' RETURNING id",
+		2, {INT8OID, INT8OID}
+	};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(next->token_id);
+	if (next->due_null)
+	{
+		if (bpm_spi_run(&drop, values, NULL) == 1)
+			bpm_event(inst, "job_cancelled", next->node_id, 0, bpm_spi_int64(0, 1), NULL);
+		return;
+	}
+	values[2] = next->due_at;
+	bpm_spi_run(&move, values, NULL);
+}
+
 /* The view row to report (RETURNING): the statement's row with what was written. */
 static HeapTuple
 result_row(TriggerData *td, const TaskRow *next, bool completing)
@@ -522,6 +553,10 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		int			node = bpm_graph_find(inst.graph, cur.node_id);
+
+		if (schedule_changed(&cur, &next) && node >= 0 && inst.graph->nodes[node].escalation.defined)
+			move_escalation(&inst, &next);
 		record_open_changes(&inst, &cur, &next);
 		bpm_instance_save(&inst);
 	}
