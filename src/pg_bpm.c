@@ -1,9 +1,10 @@
 /*
  * src/pg_bpm.c
  *
- * Module entry point: PG_MODULE_MAGIC and _PG_init, which only asks the
- * modules to register their settings. The behaviour lives in the concept
- * modules (definition, engine, task, job, audit, ...).
+ * Module entry point: PG_MODULE_MAGIC and _PG_init, which asks the
+ * modules to register their settings and, when preloaded, the background
+ * workers to claim shared memory and register the launcher. The behaviour
+ * lives in the concept modules (definition, engine, task, job, audit, ...).
  */
 #include "postgres.h"
 
@@ -12,6 +13,7 @@
 #include "actor.h"
 #include "compat.h"
 #include "schedule.h"
+#include "workers.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,4 +24,5 @@ _PG_init(void)
 {
 	bpm_actor_init();
 	bpm_schedule_init();
+	bpm_workers_init();
 }

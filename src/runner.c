@@ -16,15 +16,26 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/ipc.h"
 #include "utils/builtins.h"
 #include "utils/elog.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
 
 #include "actor.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "workers.h"
+
+/* The actor of the events a runner process records. */
+#define BPM_RUNNER_ACTOR	"pg_bpm"
 
 typedef struct DueJob
 {
@@ -35,6 +46,22 @@ typedef struct DueJob
 	char	   *node_id;
 	const char *actor;
 } DueJob;
+
+/* In a runner process: its slot, where it shows which job it runs. */
+static BpmDbSlot *my_db = NULL;
+static BpmRunnerSlot *me = NULL;
+
+static void
+show_running(int64 job_id)
+{
+	if (me == NULL)
+		return;
+	bpm_workers_lock(true);
+	me->job_id = job_id;
+	if (job_id == 0)
+		my_db->jobs_run++;
+	bpm_workers_unlock();
+}
 
 /* Lock the next due internal job and its instance; false when none is. */
 static bool
@@ -57,6 +84,7 @@ pick_due_job(TimestampTz now, DueJob *job)
 	job->token_id = bpm_spi_int64(0, 3);
 	job->kind = bpm_spi_text(0, 4);
 	job->node_id = bpm_spi_text(0, 5);
+	show_running(job->id);
 	return true;
 }
 
@@ -145,6 +173,28 @@ is_job_failure(ErrorData *error)
 }
 
 /*
+ * Run the next due job, if there is one, as the engine (the caller has
+ * entered it). The job runs in a subtransaction; its failure is recorded
+ * after that rolled back. False when no job is due.
+ */
+static bool
+run_next_job(const char *actor)
+{
+	DueJob		job;
+	ErrorData  *error;
+
+	job.actor = actor;
+	if (!pick_due_job(bpm_clock_now(), &job))
+		return false;
+	error = bpm_try(run_job, &job);
+	if (error && !is_job_failure(error))
+		ReThrowError(error);
+	if (error)
+		record_failure(&job, error);
+	return true;
+}
+
+/*
  * bpm.run_jobs(max_jobs int DEFAULT 100) RETURNS int
  *
  * Runs up to max_jobs internal jobs that are due (timers, async
@@ -162,7 +212,6 @@ bpm_run_jobs(PG_FUNCTION_ARGS)
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	int			done = 0;
-	DueJob		job;
 
 	bpm_require_arg(fcinfo, 0, "max_jobs");
 	max_jobs = PG_GETARG_INT32(0);
@@ -171,17 +220,104 @@ bpm_run_jobs(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_jobs must be at least 1, not %d", max_jobs)));
 	bpm_engine_enter(&saved);
-	job.actor = actor;
-	while (done < max_jobs && pick_due_job(bpm_clock_now(), &job))
-	{
-		ErrorData  *error = bpm_try(run_job, &job);
-
-		if (error && !is_job_failure(error))
-			ReThrowError(error);
-		if (error)
-			record_failure(&job, error);
+	while (done < max_jobs && run_next_job(actor))
 		done++;
-	}
 	bpm_engine_leave(&saved);
 	PG_RETURN_INT32(done);
+}
+
+/* ---------------------------------------------------------------- the runner process */
+
+/*
+ * Run the next due job in a transaction of its own; false when none was
+ * due or the extension is gone from the database.
+ */
+static bool
+run_in_own_transaction(void)
+{
+	BpmIdentity saved;
+	bool		ran = false;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (OidIsValid(get_extension_oid("pg_bpm", true)))
+	{
+		pgstat_report_activity(STATE_RUNNING, "pg_bpm: running a due job");
+		bpm_spi_connect();
+		bpm_engine_enter(&saved);
+		ran = run_next_job(BPM_RUNNER_ACTOR);
+		bpm_engine_leave(&saved);
+		bpm_spi_finish();
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	if (ran)
+		show_running(0);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ran;
+}
+
+static void
+runner_detach(int code, Datum arg)
+{
+	bpm_workers_lock(true);
+	me->pid = 0;
+	me->latch = NULL;
+	me->job_id = 0;
+	bpm_workers_unlock();
+}
+
+static void
+attach(Oid dboid, int index)
+{
+	bpm_workers_lock(true);
+	my_db = bpm_db_slot(dboid, false);
+	if (my_db && my_db->paused_by == 0)
+	{
+		me = &my_db->runners[index];
+		me->pid = MyProcPid;
+		me->latch = MyLatch;
+		me->job_id = 0;
+	}
+	bpm_workers_unlock();
+	if (me == NULL)
+		proc_exit(0);
+	before_shmem_exit(runner_detach, 0);
+}
+
+/* Tell the scheduler that this runner has run out of due jobs. */
+static void
+report_idle(void)
+{
+	bpm_workers_lock(false);
+	if (my_db->scheduler_latch)
+		SetLatch(my_db->scheduler_latch);
+	bpm_workers_unlock();
+}
+
+/*
+ * A runner: started by its database's scheduler, it runs due jobs one
+ * transaction each until none is due, tells the scheduler, and sleeps until
+ * the scheduler wakes it. It leaves with its scheduler, when its number is
+ * no longer below pg_bpm.max_job_workers, and on SIGTERM.
+ */
+void
+bpm_runner_main(Datum arg)
+{
+	Oid			dboid = (Oid) (DatumGetInt64(arg) >> 32);
+	int			index = (int) (DatumGetInt64(arg) & 0xffff);
+
+	bpm_worker_setup("pg_bpm runner", dboid);
+	SetConfigOption("bpm.actor", BPM_RUNNER_ACTOR, PGC_USERSET, PGC_S_SESSION);
+	attach(dboid, index);
+	while (bpm_scheduler_enabled && index < bpm_max_job_workers &&
+		   bpm_backend_alive(my_db->scheduler_pid))
+	{
+		while (run_in_own_transaction())
+			CHECK_FOR_INTERRUPTS();
+		report_idle();
+		bpm_worker_sleep(bpm_worker_naptime_ms);
+	}
+	proc_exit(0);
 }

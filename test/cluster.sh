@@ -289,6 +289,10 @@ port = $PGBPM_PORT
 listen_addresses = ''
 unix_socket_directories = '$PGBPM_CLUSTER_DIR'
 shared_preload_libraries = 'pg_bpm'
+# Transcripts drive time with pg_bpm.mock_now and bpm.run_jobs: no background
+# scheduler may run their jobs behind their back (test/t/ starts its own
+# clusters with the workers on).
+pg_bpm.scheduler = off
 max_connections = 50
 max_prepared_transactions = 10
 lc_messages = 'C'

@@ -42,3 +42,13 @@ CREATE FUNCTION bpm.run_jobs(max_jobs integer DEFAULT 100) RETURNS integer
     AS 'MODULE_PATHNAME', 'bpm_run_jobs';
 COMMENT ON FUNCTION bpm.run_jobs(integer) IS
     'Run up to max_jobs due internal jobs (timers, async continuations, SQL service tasks); returns how many ran';
+
+-- A transaction that writes an internal job due sooner than the scheduler's
+-- next wake-up wakes the scheduler when it commits (src/workers.c).
+CREATE FUNCTION bpm.job_wake_scheduler() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_job_wake_scheduler';
+COMMENT ON FUNCTION bpm.job_wake_scheduler() IS
+    'Wakes the database''s scheduler at commit when an internal job falls due sooner than it would wake';
+CREATE TRIGGER job_wake_scheduler
+    BEFORE INSERT OR UPDATE OF due_at, retries ON bpm.job
+    FOR EACH ROW EXECUTE FUNCTION bpm.job_wake_scheduler();

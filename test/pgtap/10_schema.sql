@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(100);
+SELECT plan(101);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -214,7 +214,8 @@ SELECT results_eq(
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
-    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'now', 'retry_incident', 'run_jobs', 'start',
+    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
+    'run_jobs', 'start',
     'task_refuse_write', 'task_update', 'unclaim',
     'verify_events']);
 
@@ -281,15 +282,18 @@ SELECT results_eq(
 SELECT triggers_are('bpm', 'task', ARRAY['task_refuse_write', 'task_update']);
 SELECT triggers_are('bpm', 'task_store', '{}'::name[]);
 SELECT triggers_are('bpm', 'event', ARRAY['event_append_only', 'event_no_truncate']);
+SELECT triggers_are('bpm', 'job', ARRAY['job_wake_scheduler']);
 SELECT results_eq(
     $$SELECT pg_get_triggerdef(t.oid)
         FROM pg_trigger t
-       WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.task_store'::regclass, 'bpm.event'::regclass)
+       WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.task_store'::regclass, 'bpm.event'::regclass,
+                           'bpm.job'::regclass)
          AND NOT t.tgisinternal
        ORDER BY t.tgname$$,
     $$VALUES
       ('CREATE TRIGGER event_append_only BEFORE DELETE OR UPDATE ON bpm.event FOR EACH ROW EXECUTE FUNCTION bpm.event_guard()'),
       ('CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event FOR EACH STATEMENT EXECUTE FUNCTION bpm.event_guard()'),
+      ('CREATE TRIGGER job_wake_scheduler BEFORE INSERT OR UPDATE OF due_at, retries ON bpm.job FOR EACH ROW EXECUTE FUNCTION bpm.job_wake_scheduler()'),
       ('CREATE TRIGGER task_refuse_write INSTEAD OF INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()'),
       ('CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_update()')$$,
     'the rule triggers fire on the right events, timing and level (on the view: INSTEAD OF, per row)');

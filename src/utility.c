@@ -1,0 +1,95 @@
+/*
+ * src/utility.c
+ *
+ * The utility hook: statements the background workers must hear of.
+ *
+ * DROP DATABASE, and CREATE DATABASE ... TEMPLATE, ALTER DATABASE ...
+ * RENAME and ALTER DATABASE ... SET TABLESPACE, all need a database that
+ * nobody else is connected to; before they run, the database's scheduler
+ * and runners are stopped and kept away until the statement's transaction
+ * ends, so that pg_bpm never makes them fail. CREATE EXTENSION pg_bpm
+ * wakes the launcher at commit, so the new database gets its scheduler at
+ * once.
+ */
+#include "postgres.h"
+
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+
+#include "workers.h"
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static void
+pause_by_name(const char *dbname)
+{
+	if (dbname != NULL)
+		bpm_workers_pause_database(get_database_oid(dbname, true));
+}
+
+/* The value of option `name` in a list of DefElems, or NULL. */
+static const char *
+option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, name) == 0 && def->arg != NULL)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/* The database a statement needs to itself, or NULL. */
+static const char *
+database_needed_alone(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_DropdbStmt:
+			return ((DropdbStmt *) stmt)->dbname;
+		case T_RenameStmt:
+			if (((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+				return ((RenameStmt *) stmt)->subname;
+			return NULL;
+		case T_CreatedbStmt:
+			return option(((CreatedbStmt *) stmt)->options, "template");
+		case T_AlterDatabaseStmt:
+			if (option(((AlterDatabaseStmt *) stmt)->options, "tablespace"))
+				return ((AlterDatabaseStmt *) stmt)->dbname;
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+static void
+bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					ProcessUtilityContext context, ParamListInfo params,
+					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+
+	pause_by_name(database_needed_alone(stmt));
+	if (IsA(stmt, CreateExtensionStmt) &&
+		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
+		bpm_workers_note_extension_created();
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+							 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
+void
+bpm_utility_init(void)
+{
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = bpm_process_utility;
+}
