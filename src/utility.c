@@ -9,7 +9,8 @@
  * and runners are stopped and kept away until the statement's transaction
  * ends, so that pg_bpm never makes them fail. CREATE EXTENSION pg_bpm
  * wakes the launcher at commit, so the new database gets its scheduler at
- * once.
+ * once; DROP EXTENSION pg_bpm wakes the scheduler, which finds the
+ * extension gone and leaves with its runners.
  */
 #include "postgres.h"
 
@@ -68,6 +69,19 @@ database_needed_alone(Node *stmt)
 	}
 }
 
+static bool
+drops_pg_bpm(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (!IsA(stmt, DropStmt) || ((DropStmt *) stmt)->removeType != OBJECT_EXTENSION)
+		return false;
+	foreach(lc, ((DropStmt *) stmt)->objects)
+		if (strcmp(strVal(lfirst(lc)), "pg_bpm") == 0)
+			return true;
+	return false;
+}
+
 static void
 bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 					ProcessUtilityContext context, ParamListInfo params,
@@ -79,6 +93,8 @@ bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
 		bpm_workers_note_extension_created();
+	if (drops_pg_bpm(stmt))
+		bpm_workers_note_extension_dropped();
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
 							 queryEnv, dest, qc);

@@ -275,6 +275,14 @@ bpm_workers_note_extension_created(void)
 	pending_extension = true;
 }
 
+/* DROP EXTENSION pg_bpm ran in this transaction: at commit the scheduler looks and leaves. */
+void
+bpm_workers_note_extension_dropped(void)
+{
+	register_xact_callback();
+	pending_due = DT_NOBEGIN;
+}
+
 static Datum
 column(TriggerData *trigdata, HeapTuple tuple, const char *name, bool *isnull)
 {
