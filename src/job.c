@@ -3,17 +3,19 @@
  *
  * Jobs: work that a token waits for. External service tasks wait on a
  * bpm.job row (kind "external") that workers in any language fetch and
- * lock, complete, or fail over SQL (this file); timers, async continuations
- * and service tasks implemented in SQL (kinds "timer", "async", "service")
- * are run by the job runners (runner.c).
+ * lock, complete, fail, or report a BPMN error on over SQL (this file);
+ * timers, async continuations, service tasks implemented in SQL,
+ * escalations and boundary timers (kinds "timer", "async", "service",
+ * "escalation", "boundary"; the last drawn in boundary.c) are run by the
+ * job runners (runner.c).
  *
  * Job states (derived from the row):
  *
  *   external:
  *   fetchable --fetch_and_lock--> locked --complete_job--> (row deleted, instance moves on)
  *      ^   ^                        |  \--lock expires--> fetchable
- *      |   \------fail_job----------/
- *      |          (retries - 1; fetchable again after retry_in)
+ *      |   \------fail_job----------/     \--throw_error, caught--> (row deleted, boundary path)
+ *      |          (retries - 1; fetchable again after retry_in; also throw_error, not caught)
  *      \--retry_incident-- incident <--fail_job with no retries left
  *
  *   timer, async, service:

@@ -2,8 +2,9 @@
  * src/runner.c
  *
  * Running the jobs the engine does itself: timers that fall due, async
- * continuations, service tasks implemented in SQL, and the escalation of
- * user tasks whose deadline passed. bpm.run_jobs() is
+ * continuations, service tasks implemented in SQL (whose BPMN errors an
+ * error boundary event may catch), boundary timers (boundary.c), and the
+ * escalation of user tasks whose deadline passed. bpm.run_jobs() is
  * one pass over what is due, in the calling session (pg_cron or an outside
  * loop can drive it; the background workers call the same code).
  *
