@@ -353,7 +353,7 @@ bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 		"UPDATE bpm.task_store SET assignee = CASE WHEN $3 THEN $4 ELSE assignee END, "
 		"candidate_groups = CASE WHEN $5 THEN $6 ELSE candidate_groups END, "
 		"priority = CASE WHEN $7 >= 0 THEN $7 ELSE priority END "
-		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' "
+		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' AND escalation_of IS NULL "
 		"RETURNING id, assignee, candidate_groups, priority",
 		7, {INT8OID, INT8OID, BOOLOID, TEXTOID, BOOLOID, TEXTARRAYOID, INT4OID}
 	};
