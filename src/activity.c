@@ -98,58 +98,122 @@ text_array(char **strings, int n)
 	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-int64
-bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
+/* A new task: who may work it and how urgent; NULL specs for none. */
+typedef struct NewTask
+{
+	const char *node_id;
+	const char *title;
+	BpmValueSpec *assignee;
+	BpmValueSpec *candidate_groups;
+	int			priority;
+	Interval   *due;
+	Datum		required;
+	int64		escalation_of;	/* 0: a task of the process */
+} NewTask;
+
+/*
+ * Insert an open task and record task_created. Who may work it is decided
+ * by data: when the definition names an assignee or candidate groups and
+ * they resolve to nothing, the step fails (23502) rather than open the task
+ * to everyone.
+ */
+static int64
+insert_task(BpmInstance *inst, const NewTask *t, int64 token_id)
 {
 	static BpmStatement stmt = {
 		"INSERT INTO bpm.task_store (instance_id, token_id, node_id, title, assignee, candidate_groups, "
-		"priority, due_at, required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+		"priority, due_at, required, escalation_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
 		"RETURNING id",
-		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, TIMESTAMPTZOID,
-		TEXTARRAYOID}
+		10, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, TIMESTAMPTZOID,
+		TEXTARRAYOID, INT8OID}
 	};
-	char	   *assignee = scalar_text(resolve_spec(&node->assignee, inst->data));
-	Datum		groups = resolve_groups(&node->candidate_groups, inst->data);
-	bool		restricted = node->assignee.constant || node->assignee.path ||
-		node->candidate_groups.constant || node->candidate_groups.path;
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	TimestampTz due_at = node->due ? bpm_clock_after(node->due) : 0;
+	char	   *assignee = scalar_text(resolve_spec(t->assignee, inst->data));
+	Datum		groups = resolve_groups(t->candidate_groups, inst->data);
+	bool		restricted = t->assignee->constant || t->assignee->path ||
+		t->candidate_groups->constant || t->candidate_groups->path;
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int64		task_id;
-	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
-	Jsonb	   *vals[3];
+	const char *keys[4] = {"assignee", "candidate_groups", "priority", "escalation_of"};
+	Jsonb	   *vals[4];
 
-	/* who may work it is decided by data: no data must not mean everyone */
 	if (restricted && assignee == NULL && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(groups)),
 														  ARR_DIMS(DatumGetArrayTypeP(groups))) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("user task \"%s\" of process \"%s\" has neither an assignee nor candidate groups in the instance data",
-						node->id, inst->graph->key),
+				 errmsg("%s \"%s\" of process \"%s\" has neither an assignee nor candidate groups in the instance data",
+						t->escalation_of ? "escalation task of user task" : "user task",
+						t->node_id, inst->graph->key),
 				 errdetail("Its assignee and candidate groups resolve to nothing in the data %s.",
 						   JsonbToCString(NULL, &inst->data->root, VARSIZE(inst->data))),
 				 errhint("Provide the fields the paths name before the process reaches the task.")));
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
-	values[2] = CStringGetTextDatum(node->id);
-	values[3] = CStringGetTextDatum(node->name ? node->name : node->id);
+	values[2] = CStringGetTextDatum(t->node_id);
+	values[3] = CStringGetTextDatum(t->title);
 	values[4] = assignee ? CStringGetTextDatum(assignee) : (Datum) 0;
 	nulls[4] = BPM_NULL(assignee == NULL);
 	values[5] = groups;
-	values[6] = Int32GetDatum(node->priority);
-	values[7] = TimestampTzGetDatum(due_at);
-	nulls[7] = BPM_NULL(node->due == NULL);
-	values[8] = text_array(node->required, node->nrequired);
+	values[6] = Int32GetDatum(t->priority);
+	values[7] = t->due ? TimestampTzGetDatum(bpm_clock_after(t->due)) : (Datum) 0;
+	nulls[7] = BPM_NULL(t->due == NULL);
+	values[8] = t->required;
+	values[9] = Int64GetDatum(t->escalation_of);
+	nulls[9] = BPM_NULL(t->escalation_of == 0);
 	bpm_spi_run(&stmt, values, nulls);
 	task_id = bpm_spi_int64(0, 1);
 
 	vals[0] = assignee ? bpm_jb_string(assignee) : NULL;
 	vals[1] = bpm_jb_text_array(groups);
-	vals[2] = bpm_jb_int(node->priority);
-	bpm_event(inst, "task_created", node->id, task_id, 0, bpm_jb_build(3, keys, vals));
-	if (node->escalation.defined)
-		bpm_activity_create_job(inst, node, token_id, "escalation", due_at);
+	vals[2] = bpm_jb_int(t->priority);
+	vals[3] = bpm_jb_int(t->escalation_of);
+	bpm_event(inst, "task_created", t->node_id, task_id, 0,
+			  bpm_jb_build(t->escalation_of ? 4 : 3, keys, vals));
 	return task_id;
+}
+
+int64
+bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
+{
+	NewTask		t;
+	int64		task_id;
+
+	t.node_id = node->id;
+	t.title = node->name ? node->name : node->id;
+	t.assignee = &node->assignee;
+	t.candidate_groups = &node->candidate_groups;
+	t.priority = node->priority;
+	t.due = node->due;
+	t.required = text_array(node->required, node->nrequired);
+	t.escalation_of = 0;
+	task_id = insert_task(inst, &t, token_id);
+	if (bpm_node_escalates(node))
+		bpm_activity_create_job(inst, node, token_id, "escalation", bpm_clock_after(node->due));
+	return task_id;
+}
+
+/*
+ * An escalation's "task": opened beside the overdue task, on the same
+ * token (so it is cancelled with it), with no due date; completing it
+ * moves nothing.
+ */
+static void
+open_escalation_task(BpmInstance *inst, BpmNode *node, int64 token_id, int64 overdue_id,
+					 int priority)
+{
+	BpmEscalation *e = &node->escalation;
+	NewTask		t;
+
+	t.node_id = node->id;
+	t.title = e->task_name ? e->task_name
+		: psprintf("Escalation: %s", node->name ? node->name : node->id);
+	t.assignee = &e->task_assignee;
+	t.candidate_groups = &e->task_groups;
+	t.priority = e->task_priority >= 0 ? e->task_priority : priority;
+	t.due = NULL;
+	t.required = text_array(NULL, 0);
+	t.escalation_of = overdue_id;
+	insert_task(inst, &t, token_id);
 }
 
 /*
@@ -162,14 +226,27 @@ int64
 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 						const char *kind, TimestampTz due_at)
 {
+	return bpm_activity_create_cycle_job(inst, node, token_id, kind, due_at, 0, 0);
+}
+
+/*
+ * The same, for occurrence n (from 1; 0 for none) of a cycle counted from
+ * cycle_start: a repeating boundary timer.
+ */
+int64
+bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
+							  const char *kind, TimestampTz due_at,
+							  TimestampTz cycle_start, int occurrence)
+{
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.job (instance_id, token_id, node_id, kind, topic, retries, due_at) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-		7, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID}
+		"INSERT INTO bpm.job (instance_id, token_id, node_id, kind, topic, retries, due_at, "
+		"cycle_start, occurrence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		INT4OID}
 	};
 	bool		external = strcmp(kind, "external") == 0;
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const int	utc = 0;
 	int64		job_id;
 
@@ -181,6 +258,10 @@ bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 	nulls[4] = BPM_NULL(!external);
 	values[5] = Int32GetDatum(node->retries);
 	values[6] = TimestampTzGetDatum(due_at);
+	values[7] = TimestampTzGetDatum(cycle_start);
+	nulls[7] = BPM_NULL(occurrence == 0);
+	values[8] = Int32GetDatum(occurrence);
+	nulls[8] = BPM_NULL(occurrence == 0);
 	bpm_spi_run(&stmt, values, nulls);
 	job_id = bpm_spi_int64(0, 1);
 	if (external)
@@ -192,10 +273,11 @@ bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 	}
 	else
 		bpm_event(inst, "job_created", node->id, 0, job_id,
-				  bpm_jb_build(2, (const char *[]) {"kind", "due_at"},
+				  bpm_jb_build(occurrence ? 3 : 2, (const char *[]) {"kind", "due_at", "occurrence"},
 							   (Jsonb *[]) {bpm_jb_string(kind),
 					bpm_jb_string(JsonEncodeDateTime(NULL, TimestampTzGetDatum(due_at),
-													 TIMESTAMPTZOID, &utc))}));
+													 TIMESTAMPTZOID, &utc)),
+				bpm_jb_int(occurrence)}));
 	return job_id;
 }
 
@@ -258,19 +340,20 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 /*
  * The task's deadline passed while it is open: give it the escalation's
  * assignee, candidate groups and priority (those it names), as an operator
- * would. New candidate groups without a new assignee release the task to
- * them. A target that resolves to nothing in the data fails the job
- * (23502: retried, then an incident), so an escalation never opens a task
- * to everyone. Nothing happens when the task is no longer open.
+ * would, and open its escalation task if it has one. New candidate groups
+ * without a new assignee release the task to them. A target that resolves
+ * to nothing in the data fails the job (23502: retried, then an incident),
+ * so an escalation never opens a task to everyone. Nothing happens when
+ * the task is no longer open; returns whether it was.
  */
-void
+bool
 bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 {
 	static BpmStatement stmt = {
 		"UPDATE bpm.task_store SET assignee = CASE WHEN $3 THEN $4 ELSE assignee END, "
 		"candidate_groups = CASE WHEN $5 THEN $6 ELSE candidate_groups END, "
 		"priority = CASE WHEN $7 >= 0 THEN $7 ELSE priority END "
-		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' "
+		"WHERE instance_id = $1 AND token_id = $2 AND status = 'open' AND escalation_of IS NULL "
 		"RETURNING id, assignee, candidate_groups, priority",
 		7, {INT8OID, INT8OID, BOOLOID, TEXTOID, BOOLOID, TEXTARRAYOID, INT4OID}
 	};
@@ -285,6 +368,8 @@ bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	char		nulls[7] = {' ', ' ', ' ', BPM_NULL(assignee == NULL), ' ', ' ', ' '};
 	const char *keys[3] = {"assignee", "candidate_groups", "priority"};
 	Jsonb	   *vals[3];
+	int64		task_id;
+	int32		priority;
 
 	if ((names_assignee || names_groups) && assignee == NULL && !has_groups)
 		ereport(ERROR,
@@ -301,11 +386,17 @@ bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	values[5] = groups;
 	values[6] = Int32GetDatum(e->priority);
 	if (bpm_spi_run(&stmt, values, nulls) == 0)
-		return;
+		return false;
+	task_id = bpm_spi_int64(0, 1);
+	priority = bpm_spi_int32(0, 4);
 	vals[0] = bpm_spi_isnull(0, 2) ? NULL : bpm_jb_string(bpm_spi_text(0, 2));
 	vals[1] = bpm_jb_text_array(bpm_spi_datum(0, 3, &(bool) {false}));
-	vals[2] = bpm_jb_int(bpm_spi_int32(0, 4));
-	bpm_event(inst, "task_escalated", node->id, bpm_spi_int64(0, 1), 0, bpm_jb_build(3, keys, vals));
+	vals[2] = bpm_jb_int(priority);
+	if (names_assignee || names_groups || e->priority >= 0)
+		bpm_event(inst, "task_escalated", node->id, task_id, 0, bpm_jb_build(3, keys, vals));
+	if (e->opens_task)
+		open_escalation_task(inst, node, token_id, task_id, priority);
+	return true;
 }
 
 /* Run one of our statements and record an event per returned (id, node_id). */
@@ -326,6 +417,23 @@ cancel_and_record(BpmInstance *inst, BpmStatement *stmt, Datum *values, const ch
 	}
 	for (i = 0; i < n; i++)
 		bpm_event(inst, kind, nodes[i], is_task ? ids[i] : 0, is_task ? 0 : ids[i], NULL);
+}
+
+/*
+ * The activity a token waited at is done: remove its armed boundary timers
+ * (job_cancelled each).
+ */
+void
+bpm_activity_disarm(BpmInstance *inst, int64 token_id)
+{
+	static BpmStatement disarm = {
+		"DELETE FROM bpm.job WHERE instance_id = $1 AND token_id = $2 AND kind = 'boundary' "
+		"RETURNING id, node_id",
+		2, {INT8OID, INT8OID}
+	};
+	Datum		values[2] = {Int64GetDatum(inst->id), Int64GetDatum(token_id)};
+
+	cancel_and_record(inst, &disarm, values, "job_cancelled", false);
 }
 
 /* Cancel the open task or the job that a token waits on. */

@@ -38,6 +38,8 @@ static const char *const service_task_properties[] =
 static const char *const script_task_properties[] = {"function", "async", NULL};
 static const char *const subprocess_properties[] = {"nodes", "flows", "async", NULL};
 static const char *const intermediate_event_properties[] = {"timer", NULL};
+static const char *const boundary_event_properties[] =
+{"attached_to", "interrupting", "timer", "error", "escalation", NULL};
 
 static const KindInfo kinds[] =
 {
@@ -52,6 +54,7 @@ static const KindInfo kinds[] =
 	{"parallel_gateway", BPM_PARALLEL_GATEWAY, no_properties},
 	{"inclusive_gateway", BPM_INCLUSIVE_GATEWAY, no_properties},
 	{"subprocess", BPM_SUBPROCESS, subprocess_properties},
+	{"boundary_event", BPM_BOUNDARY_EVENT, boundary_event_properties},
 };
 
 static const char *const top_properties[] =
@@ -127,6 +130,55 @@ compile_service_task(Compiler *c, JsonbContainer *object, BpmNode *node, const c
 	node->topic = bpm_prop_string(c->key, object, "topic", element, true);
 }
 
+/*
+ * A boundary event: "attached_to" an activity of its scope (resolved and
+ * checked by link_boundaries, once every node is known), with exactly one
+ * trigger: a "timer" (which may repeat), an "error" (a code, or true for
+ * any) or an "escalation" (true: the task's due date passed).
+ */
+static void
+compile_boundary(Compiler *c, JsonbContainer *object, BpmNode *node, const char *element)
+{
+	JsonbValue	v;
+	int			triggers = 0;
+
+	node->attached_id = bpm_prop_string(c->key, object, "attached_to", element, true);
+	node->interrupting = bpm_prop_bool(c->key, object, "interrupting", element, true);
+	if (bpm_jb_get(object, "timer", &v))
+	{
+		triggers++;
+		node->boundary = BPM_BOUNDARY_TIMER;
+		bpm_prop_timer(c->key, object, "timer", element, true, &node->timer);
+		if (node->interrupting && node->timer.cycle &&
+			node->timer.cycle->count == BPM_RECURRENCE_FOREVER)
+			invalid(c, "%s: an endless timer cycle needs \"interrupting\": false (an interrupting boundary event fires once)",
+					element);
+	}
+	if (bpm_jb_get(object, "error", &v))
+	{
+		triggers++;
+		node->boundary = BPM_BOUNDARY_ERROR;
+		if (v.type == jbvString && v.val.string.len > 0)
+			node->error_code = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (!(v.type == jbvBool && v.val.boolean))
+			invalid(c, "%s: \"error\" must be an error code (a non-empty string), or true for any error",
+					element);
+		if (!node->interrupting)
+			invalid(c, "%s: an error boundary event always interrupts its activity; remove \"interrupting\": false",
+					element);
+	}
+	if (bpm_jb_get(object, "escalation", &v))
+	{
+		triggers++;
+		node->boundary = BPM_BOUNDARY_ESCALATION;
+		if (!(v.type == jbvBool && v.val.boolean))
+			invalid(c, "%s: \"escalation\" must be true", element);
+	}
+	if (triggers != 1)
+		invalid(c, "%s: a boundary event has exactly one of \"timer\", \"error\" and \"escalation\"",
+				element);
+}
+
 static int	collect_scope(Compiler *c, JsonbContainer *scope_object, int scope,
 						  const char *scope_element);
 
@@ -155,7 +207,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": node \"%s\" has unknown type \"%s\"",
 						c->key, id, type),
-				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess.")));
+				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess, boundary_event.")));
 	bpm_prop_check_keys(c->key, object, element, common_node_properties, kind->properties);
 
 	index = c->nnodes++;
@@ -170,6 +222,8 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 	node->priority = DEFAULT_PRIORITY;
 	node->retries = DEFAULT_RETRIES;
 	node->async = bpm_prop_bool(c->key, object, "async", element, false);
+	node->attached_to = -1;
+	node->escalation_boundary = -1;
 
 	switch (node->kind)
 	{
@@ -186,7 +240,10 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			compile_service_task(c, object, node, element);
 			break;
 		case BPM_INTERMEDIATE_EVENT:
-			bpm_prop_timer(c->key, object, "timer", element, &node->timer);
+			bpm_prop_timer(c->key, object, "timer", element, false, &node->timer);
+			break;
+		case BPM_BOUNDARY_EVENT:
+			compile_boundary(c, object, node, element);
 			break;
 		case BPM_SCRIPT_TASK:
 			node->function = bpm_prop_string(c->key, object, "function", element, true);
@@ -398,6 +455,145 @@ link_flows(Compiler *c, BpmGraph *g)
 }
 
 static bool
+same_error(const BpmNode *a, const BpmNode *b)
+{
+	if (a->error_code == NULL || b->error_code == NULL)
+		return a->error_code == b->error_code;
+	return strcmp(a->error_code, b->error_code) == 0;
+}
+
+/* A boundary event may be attached to this activity: check it, or fail. */
+static void
+check_attachment(Compiler *c, BpmGraph *g, BpmNode *b, BpmNode *a)
+{
+	int			i;
+
+	if (a->kind != BPM_USER_TASK && a->kind != BPM_SERVICE_TASK && a->kind != BPM_SUBPROCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": boundary event \"%s\" is attached to %s \"%s\"; only user tasks, service tasks and sub-processes have boundary events",
+						c->key, b->id, bpm_node_kind_name(a->kind), a->id),
+				 a->kind == BPM_SCRIPT_TASK
+				 ? errhint("A script task runs at once, inside the step that reaches it: to catch its errors, put it in a sub-process and attach the boundary event to that.")
+				 : 0));
+	if (a->scope != b->scope)
+		invalid(c, "boundary event \"%s\" is declared in %s but attached to \"%s\" of %s",
+				b->id, scope_name(g, b->scope), a->id, scope_name(g, a->scope));
+	if (b->boundary == BPM_BOUNDARY_ESCALATION)
+	{
+		if (a->kind != BPM_USER_TASK)
+			invalid(c, "boundary event \"%s\": only a user task escalates, not %s \"%s\"",
+					b->id, bpm_node_kind_name(a->kind), a->id);
+		if (a->due == NULL)
+			invalid(c, "boundary event \"%s\": user task \"%s\" has no \"due\" duration to escalate after",
+					b->id, a->id);
+		if (a->escalation_boundary >= 0)
+			invalid(c, "user task \"%s\" has more than one escalation boundary event: \"%s\" and \"%s\"",
+					a->id, g->nodes[a->escalation_boundary].id, b->id);
+	}
+	for (i = 0; i < a->nboundaries && b->boundary == BPM_BOUNDARY_ERROR; i++)
+	{
+		BpmNode    *other = &g->nodes[a->boundaries[i]];
+
+		if (other->boundary == BPM_BOUNDARY_ERROR && same_error(other, b))
+			invalid(c, "%s \"%s\" has more than one error boundary event for %s: \"%s\" and \"%s\"",
+					bpm_node_kind_name(a->kind), a->id,
+					b->error_code ? psprintf("code \"%s\"", b->error_code) : "any error",
+					other->id, b->id);
+	}
+	if (b->nin > 0)
+		invalid(c, "boundary event \"%s\" has an incoming flow \"%s\"",
+				b->id, g->flows[b->incoming[0]].id);
+	if (b->nout == 0)
+		invalid(c, "boundary event \"%s\" has no outgoing flow", b->id);
+}
+
+/*
+ * Attach every boundary event to its activity, and mark the script tasks
+ * whose errors an enclosing sub-process may catch.
+ */
+static void
+link_boundaries(Compiler *c, BpmGraph *g)
+{
+	int			i;
+
+	for (i = 0; i < g->nnodes; i++)
+	{
+		BpmNode    *b = &g->nodes[i];
+		BpmNode    *a;
+
+		if (b->kind != BPM_BOUNDARY_EVENT)
+			continue;
+		b->attached_to = bpm_graph_find(g, b->attached_id);
+		if (b->attached_to < 0)
+			invalid(c, "boundary event \"%s\" is attached to unknown node \"%s\"",
+					b->id, b->attached_id);
+		a = &g->nodes[b->attached_to];
+		check_attachment(c, g, b, a);
+		a->boundaries = a->boundaries
+			? repalloc(a->boundaries, sizeof(int) * (a->nboundaries + 1))
+			: palloc(sizeof(int));
+		a->boundaries[a->nboundaries++] = i;
+		if (b->boundary == BPM_BOUNDARY_TIMER)
+			a->has_timer_boundary = true;
+		if (b->boundary == BPM_BOUNDARY_ESCALATION)
+			a->escalation_boundary = i;
+	}
+	for (i = 0; i < g->nnodes; i++)
+	{
+		int			s;
+
+		for (s = g->nodes[i].scope; s >= 0 && g->nodes[i].kind == BPM_SCRIPT_TASK; s = g->nodes[s].scope)
+		{
+			int			j;
+
+			for (j = 0; j < g->nodes[s].nboundaries; j++)
+				if (g->nodes[g->nodes[s].boundaries[j]].boundary == BPM_BOUNDARY_ERROR)
+					g->nodes[i].error_scoped = true;
+		}
+	}
+}
+
+/*
+ * The error boundary event that catches an error with this code raised at
+ * node: one of node's own, else of the sub-processes around it, nearest
+ * first; at each level a boundary for the code before one for any error.
+ * -1 when none does.
+ */
+int
+bpm_graph_catching(const BpmGraph *g, int node, const char *code)
+{
+	for (; node >= 0; node = g->nodes[node].scope)
+	{
+		const BpmNode *n = &g->nodes[node];
+		int			any = -1;
+		int			i;
+
+		for (i = 0; i < n->nboundaries; i++)
+		{
+			const BpmNode *b = &g->nodes[n->boundaries[i]];
+
+			if (b->boundary != BPM_BOUNDARY_ERROR)
+				continue;
+			if (b->error_code == NULL)
+				any = n->boundaries[i];
+			else if (strcmp(b->error_code, code) == 0)
+				return n->boundaries[i];
+		}
+		if (any >= 0)
+			return any;
+	}
+	return -1;
+}
+
+/* Does a user task's due date lead to something: an escalation job. */
+bool
+bpm_node_escalates(const BpmNode *node)
+{
+	return node->escalation.defined || node->escalation_boundary >= 0;
+}
+
+static bool
 is_end(BpmNodeKind kind)
 {
 	return kind == BPM_END_EVENT || kind == BPM_TERMINATE_END_EVENT;
@@ -452,14 +648,28 @@ check_node_flows(Compiler *c, BpmGraph *g)
 	}
 }
 
+static void
+mark(int next, int barrier, bool *seen, int *stack, int *top)
+{
+	if (!seen[next] && next != barrier)
+	{
+		seen[next] = true;
+		stack[(*top)++] = next;
+	}
+}
+
 /*
  * Mark the nodes reachable from 'from' (forward) or that reach it
- * (backward), not passing through 'barrier' (-1 for none).
+ * (backward), not passing through 'barrier' (-1 for none). Going forward,
+ * an activity leads to its boundary events too; going backward, a
+ * boundary event leads back to its activity only when attached is set (a
+ * token resting at an activity can leave by a boundary event, but an
+ * activity needs a way to an end of its own).
  */
 static void
-walk(BpmGraph *g, int from, bool forward, int barrier, bool *seen)
+walk(BpmGraph *g, int from, bool forward, int barrier, bool attached, bool *seen)
 {
-	int		   *stack = palloc(sizeof(int) * (g->nflows + g->nnodes + 1));
+	int		   *stack = palloc(sizeof(int) * (g->nflows + 2 * g->nnodes + 1));
 	int			top = 0;
 
 	stack[top++] = from;
@@ -472,14 +682,13 @@ walk(BpmGraph *g, int from, bool forward, int barrier, bool *seen)
 		for (j = 0; j < cnt; j++)
 		{
 			BpmFlow    *f = &g->flows[forward ? n->outgoing[j] : n->incoming[j]];
-			int			next = forward ? f->target : f->source;
 
-			if (!seen[next] && next != barrier)
-			{
-				seen[next] = true;
-				stack[top++] = next;
-			}
+			mark(forward ? f->target : f->source, barrier, seen, stack, &top);
 		}
+		for (j = 0; forward && j < n->nboundaries; j++)
+			mark(n->boundaries[j], barrier, seen, stack, &top);
+		if (!forward && attached && n->attached_to >= 0)
+			mark(n->attached_to, barrier, seen, stack, &top);
 	}
 	pfree(stack);
 }
@@ -499,12 +708,12 @@ check_reachability(Compiler *c, BpmGraph *g)
 		if (n->kind == BPM_START_EVENT)
 		{
 			from_start[i] = true;
-			walk(g, i, true, -1, from_start);
+			walk(g, i, true, -1, false, from_start);
 		}
 		if (is_end(n->kind))
 		{
 			to_end[i] = true;
-			walk(g, i, false, -1, to_end);
+			walk(g, i, false, -1, false, to_end);
 		}
 	}
 	for (i = 0; i < g->nnodes; i++)
@@ -577,7 +786,7 @@ compute_inclusive_joins(BpmGraph *g)
 		if (n->kind != BPM_INCLUSIVE_GATEWAY || n->nin < 2)
 			continue;
 		n->reaches_me = palloc0(sizeof(bool) * g->nnodes);
-		walk(g, i, false, i, n->reaches_me);
+		walk(g, i, false, i, true, n->reaches_me);
 	}
 }
 
@@ -631,6 +840,7 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 
 	index_nodes(&c, g);
 	link_flows(&c, g);
+	link_boundaries(&c, g);
 	check_node_flows(&c, g);
 	check_reachability(&c, g);
 	check_four_eyes(&c, g);

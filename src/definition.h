@@ -13,6 +13,8 @@
 #include "utils/jsonpath.h"
 #include "utils/timestamp.h"
 
+#include "recurrence.h"
+
 typedef enum BpmNodeKind
 {
 	BPM_START_EVENT,
@@ -25,22 +27,25 @@ typedef enum BpmNodeKind
 	BPM_EXCLUSIVE_GATEWAY,
 	BPM_PARALLEL_GATEWAY,
 	BPM_INCLUSIVE_GATEWAY,
-	BPM_SUBPROCESS
+	BPM_SUBPROCESS,
+	BPM_BOUNDARY_EVENT
 } BpmNodeKind;
 
 typedef enum BpmTimerKind
 {
 	BPM_TIMER_NONE,
 	BPM_TIMER_DURATION,			/* wait this long from when the token arrives */
-	BPM_TIMER_DATE				/* wait until this moment */
+	BPM_TIMER_DATE,				/* wait until this moment */
+	BPM_TIMER_CYCLE				/* repeat (boundary events only) */
 } BpmTimerKind;
 
-/* A timer: a constant duration or date, or a jsonpath to one in the data. */
+/* A timer: a constant duration, date or cycle, or a jsonpath to one in the data. */
 typedef struct BpmTimer
 {
 	BpmTimerKind kind;
 	Interval   *duration;
 	TimestampTz date;
+	BpmRecurrence *cycle;
 	JsonPath   *path;
 	char	   *path_text;
 } BpmTimer;
@@ -62,7 +67,21 @@ typedef struct BpmEscalation
 	BpmValueSpec assignee;
 	BpmValueSpec candidate_groups;
 	int			priority;		/* -1: unchanged */
+	/* an escalation task opened beside the overdue one */
+	bool		opens_task;
+	char	   *task_name;
+	BpmValueSpec task_assignee;
+	BpmValueSpec task_groups;
+	int			task_priority;
 } BpmEscalation;
+
+/* What a boundary event waits for on the activity it is attached to. */
+typedef enum BpmBoundaryKind
+{
+	BPM_BOUNDARY_TIMER,
+	BPM_BOUNDARY_ERROR,
+	BPM_BOUNDARY_ESCALATION
+} BpmBoundaryKind;
 
 typedef struct BpmNode
 {
@@ -98,8 +117,22 @@ typedef struct BpmNode
 	/* script task, and service task implemented in SQL */
 	char	   *function;
 
-	/* intermediate event */
+	/* intermediate event, timer boundary event */
 	BpmTimer	timer;
+
+	/* boundary event */
+	BpmBoundaryKind boundary;
+	char	   *attached_id;
+	int			attached_to;	/* index of the activity, -1 for other nodes */
+	bool		interrupting;
+	char	   *error_code;		/* error boundary: the code, NULL for any error */
+
+	/* activity: its boundary events, in definition order */
+	int			nboundaries;
+	int		   *boundaries;
+	bool		has_timer_boundary;
+	int			escalation_boundary;	/* index, -1 for none */
+	bool		error_scoped;	/* an enclosing sub-process catches errors */
 
 	/* inclusive join: which nodes of the same scope can still reach it */
 	bool	   *reaches_me;
@@ -133,6 +166,8 @@ typedef struct BpmGraph
 extern BpmGraph *bpm_graph_compile(Jsonb *source, bool deploying);
 extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
 extern const char *bpm_node_kind_name(BpmNodeKind kind);
+extern int	bpm_graph_catching(const BpmGraph *graph, int node, const char *code);
+extern bool bpm_node_escalates(const BpmNode *node);
 
 /* definition.c */
 extern BpmGraph *bpm_graph_get(int64 definition_id);

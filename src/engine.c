@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "boundary.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
@@ -248,7 +249,11 @@ scope_check(Run *run, int scope)
 		if (is_live(&run->tokens[i]) && run->tokens[i].scope == scope)
 			return;
 	if (scope >= 0)
+	{
+		if (run->g->nodes[run->tokens[scope].node].has_timer_boundary)
+			bpm_activity_disarm(run->inst, run->tokens[scope].row_id);
 		take_all_outgoing(run, scope);
+	}
 	else if (strcmp(run->inst->state, "running") == 0)
 		bpm_instance_end(run->inst, "completed", NULL);
 }
@@ -372,6 +377,96 @@ moved_data(Run *run, int via)
 						(Jsonb *[]) {bpm_jb_string(run->g->flows[via].id)});
 }
 
+/* Token t, or the sub-process token around it, that rests at node. */
+static int
+token_at(Run *run, int t, int node)
+{
+	for (; t >= 0; t = run->tokens[t].scope)
+		if (run->tokens[t].node == node)
+			return t;
+	elog(ERROR, "pg_bpm: no token of instance %lld rests at \"%s\"",
+		 (long long) run->inst->id, run->g->nodes[node].id);
+	return -1;
+}
+
+/*
+ * Boundary event b fires on the activity token t rests at. Interrupting:
+ * the activity's work is cancelled (a sub-process's inner tokens, tasks
+ * and jobs too) and t leaves by the boundary's flows. Otherwise a new
+ * token leaves by them and t stays. A caught error ({"code", "message"})
+ * is merged into the data as "error".
+ */
+static void
+fire_boundary(Run *run, int t, int b, int64 job_id, Jsonb *error, int occurrence)
+{
+	BpmNode    *bn = &run->g->nodes[b];
+	const char *keys[3] = {"attached_to", "interrupting", "occurrence"};
+	Jsonb	   *vals[3];
+	int			leaving = t;
+
+	vals[0] = bpm_jb_string(run->g->nodes[bn->attached_to].id);
+	vals[1] = bpm_jb_bool(bn->interrupting);
+	vals[2] = bpm_jb_int(occurrence);
+	bpm_event(run->inst, "boundary_fired", bn->id, 0, job_id,
+			  bpm_jb_build(occurrence ? 3 : 2, keys, vals));
+	if (bn->interrupting)
+	{
+		if (run->tokens[t].state == TOKEN_SCOPE)
+			kill_scope(run, t);
+		bpm_activity_cancel_work(run->inst, run->tokens[t].row_id);
+		run->tokens[t].node = b;
+	}
+	else
+		leaving = token_add(run, 0, b, run->tokens[t].scope, -1, TOKEN_MOVING);
+	if (error)
+		bpm_instance_merge(run->inst,
+						   bpm_jb_build(1, (const char *[]) {"error"}, (Jsonb *[]) {error}),
+						   bn->id, 0, 0);
+	take_all_outgoing(run, leaving);
+}
+
+typedef struct ScriptCall
+{
+	BpmInstance *inst;
+	BpmNode    *node;
+} ScriptCall;
+
+static void
+call_script(void *arg)
+{
+	ScriptCall *call = arg;
+
+	bpm_activity_run_script(call->inst, call->node, 0);
+}
+
+/*
+ * A script task: call its function and leave. When a sub-process around it
+ * has an error boundary event, the call runs in a subtransaction, so that a
+ * BPMN error the boundary catches rolls back only the function's own work;
+ * any other error aborts the step as usual.
+ */
+static void
+run_script(Run *run, int t, BpmNode *node)
+{
+	ScriptCall	call = {run->inst, node};
+	ErrorData  *error;
+	int			b;
+
+	if (!node->error_scoped)
+		bpm_activity_run_script(run->inst, node, 0);
+	else if ((error = bpm_try(call_script, &call)) != NULL)
+	{
+		if (!bpm_is_bpmn_error(error) ||
+			(b = bpm_graph_catching(run->g, run->tokens[t].node, error->message)) < 0)
+			ReThrowError(error);
+		bpm_event(run->inst, "error_thrown", node->id, 0, 0, bpm_error_object(error->message, error->detail));
+		fire_boundary(run, token_at(run, t, run->g->nodes[b].attached_to), b, 0,
+					  bpm_error_object(error->message, error->detail), 0);
+		return;
+	}
+	take_all_outgoing(run, t);
+}
+
 /* The behaviour of the node token t has just entered. */
 static void
 enter(Run *run, int t)
@@ -432,15 +527,18 @@ enter(Run *run, int t)
 		case BPM_USER_TASK:
 			token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_task(inst, node, run->tokens[t].row_id);
+			if (node->has_timer_boundary)
+				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
 			break;
 		case BPM_SERVICE_TASK:
 			token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_job(inst, node, run->tokens[t].row_id,
 									node->topic ? "external" : "service", bpm_clock_now());
+			if (node->has_timer_boundary)
+				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
 			break;
 		case BPM_SCRIPT_TASK:
-			bpm_activity_run_script(inst, node, 0);
-			take_all_outgoing(run, t);
+			run_script(run, t, node);
 			break;
 		case BPM_PARALLEL_GATEWAY:
 			if (node->nin > 1)
@@ -462,7 +560,12 @@ enter(Run *run, int t)
 			break;
 		case BPM_SUBPROCESS:
 			token_rest(run, t, TOKEN_SCOPE);
+			if (node->has_timer_boundary)
+				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
 			token_new(run, node->start, t, -1);
+			break;
+		case BPM_BOUNDARY_EVENT:
+			elog(ERROR, "pg_bpm: a token entered boundary event \"%s\" by a flow", node->id);
 			break;
 	}
 }
@@ -567,16 +670,57 @@ waiting_token(Run *run, int64 token_id)
 	return -1;
 }
 
-/* The token that waited at an activity or timer leaves it by all outgoing flows. */
+/*
+ * The token that waited at an activity or timer leaves it by all outgoing
+ * flows; the activity's boundary timers are removed.
+ */
 void
 bpm_engine_resume(BpmInstance *inst, int64 token_id)
 {
 	Run			run;
+	int			t;
 
 	run_init(&run, inst);
 	load_tokens(&run);
-	take_all_outgoing(&run, waiting_token(&run, token_id));
+	t = waiting_token(&run, token_id);
+	if (run.g->nodes[run.tokens[t].node].has_timer_boundary)
+		bpm_activity_disarm(inst, token_id);
+	take_all_outgoing(&run, t);
 	run_loop(&run);
+}
+
+/*
+ * Boundary event b fires on the activity that token_id (or a sub-process
+ * around it) rests at: see fire_boundary. 55000 when the token no longer
+ * waits there. Returns whether the activity still runs afterwards (a
+ * non-interrupting boundary whose path did not end the activity's scope).
+ */
+bool
+bpm_engine_fire_boundary(BpmInstance *inst, int64 token_id, int boundary, int64 job_id,
+						 Jsonb *error, int occurrence)
+{
+	Run			run;
+	int			attached = inst->graph->nodes[boundary].attached_to;
+	int			t = -1;
+	int			i;
+
+	run_init(&run, inst);
+	load_tokens(&run);
+	for (i = 0; i < run.ntokens && t < 0; i++)
+		if (run.tokens[i].row_id == token_id &&
+			(run.tokens[i].state == TOKEN_WAITING || run.tokens[i].state == TOKEN_SCOPE))
+			t = i;
+	if (t >= 0)
+		for (; t >= 0 && run.tokens[t].node != attached; t = run.tokens[t].scope)
+			;
+	if (t < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("instance %lld no longer waits at \"%s\"",
+						(long long) inst->id, inst->graph->nodes[attached].id)));
+	fire_boundary(&run, t, boundary, job_id, error, occurrence);
+	run_loop(&run);
+	return is_live(&run.tokens[t]) && run.tokens[t].node == attached;
 }
 
 /* The token that stopped before an async node enters it now. */

@@ -55,14 +55,20 @@ extern void bpm_engine_start(BpmInstance *inst);
 extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);
 extern void bpm_engine_continue(BpmInstance *inst, int64 token_id);
 extern void bpm_engine_cancel(BpmInstance *inst, const char *reason);
+extern bool bpm_engine_fire_boundary(BpmInstance *inst, int64 token_id, int boundary,
+									 int64 job_id, Jsonb *error, int occurrence);
 
 /* activity.c: what entering an activity does; returns the task or job id */
 extern int64 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id);
 extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 									 const char *kind, TimestampTz due_at);
+extern int64 bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
+										   const char *kind, TimestampTz due_at,
+										   TimestampTz cycle_start, int occurrence);
 extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id);
 extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);
-extern void bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id);
+extern void bpm_activity_disarm(BpmInstance *inst, int64 token_id);
+extern bool bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id);
 
 /* gateway.c: the outgoing flows a deciding gateway takes */
 extern int	bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen);

@@ -3,17 +3,19 @@
  *
  * Jobs: work that a token waits for. External service tasks wait on a
  * bpm.job row (kind "external") that workers in any language fetch and
- * lock, complete, or fail over SQL (this file); timers, async continuations
- * and service tasks implemented in SQL (kinds "timer", "async", "service")
- * are run by the job runners (runner.c).
+ * lock, complete, fail, or report a BPMN error on over SQL (this file);
+ * timers, async continuations, service tasks implemented in SQL,
+ * escalations and boundary timers (kinds "timer", "async", "service",
+ * "escalation", "boundary"; the last drawn in boundary.c) are run by the
+ * job runners (runner.c).
  *
  * Job states (derived from the row):
  *
  *   external:
  *   fetchable --fetch_and_lock--> locked --complete_job--> (row deleted, instance moves on)
  *      ^   ^                        |  \--lock expires--> fetchable
- *      |   \------fail_job----------/
- *      |          (retries - 1; fetchable again after retry_in)
+ *      |   \------fail_job----------/     \--throw_error, caught--> (row deleted, boundary path)
+ *      |          (retries - 1; fetchable again after retry_in; also throw_error, not caught)
  *      \--retry_incident-- incident <--fail_job with no retries left
  *
  *   timer, async, service:
@@ -38,6 +40,7 @@
 #include "utils/tuplestore.h"
 
 #include "actor.h"
+#include "boundary.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
@@ -255,6 +258,41 @@ bpm_complete_job(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A failed attempt of a locked job: one retry less, unlocked, fetchable
+ * again after retry_in; with no retries left an incident.
+ */
+static void
+fail_locked_job(BpmInstance *inst, const JobRow *job, const char *worker, const char *error,
+				Datum retry_in)
+{
+	static BpmStatement fail = {
+		"UPDATE bpm.job SET retries = retries - 1, last_error = $2, due_at = $4 + $3, "
+		"locked_by = NULL, lock_expires_at = NULL WHERE id = $1 "
+		"RETURNING retries, due_at <= $4",
+		4, {INT8OID, TEXTOID, INTERVALOID, TIMESTAMPTZOID}
+	};
+	Datum		values[4];
+	int32		left;
+	bool		due_now;
+	bool		isnull;
+
+	values[0] = Int64GetDatum(job->id);
+	values[1] = CStringGetTextDatum(error);
+	values[2] = retry_in;
+	values[3] = TimestampTzGetDatum(bpm_clock_now());
+	bpm_spi_run(&fail, values, NULL);
+	left = bpm_spi_int32(0, 1);
+	due_now = DatumGetBool(bpm_spi_datum(0, 2, &isnull));
+	bpm_event(inst, left == 0 ? "incident" : "job_failed", job->node_id, 0, job->id,
+			  bpm_jb_build(3, (const char *[]) {"worker", "error", "retries"},
+						   (Jsonb *[]) {bpm_jb_string(worker), bpm_jb_string(error),
+				bpm_jb_int(left)}));
+	if (left > 0 && due_now && job->topic)
+		Async_Notify("bpm_jobs", job->topic);
+	bpm_instance_save(inst);
+}
+
+/*
  * bpm.fail_job(job_id bigint, worker text, error text,
  *              retry_in interval DEFAULT '10 seconds') RETURNS void
  *
@@ -266,12 +304,6 @@ PG_FUNCTION_INFO_V1(bpm_fail_job);
 Datum
 bpm_fail_job(PG_FUNCTION_ARGS)
 {
-	static BpmStatement fail = {
-		"UPDATE bpm.job SET retries = retries - 1, last_error = $2, due_at = $4 + $3, "
-		"locked_by = NULL, lock_expires_at = NULL WHERE id = $1 "
-		"RETURNING retries, due_at <= $4",
-		4, {INT8OID, TEXTOID, INTERVALOID, TIMESTAMPTZOID}
-	};
 	int64		job_id;
 	char	   *worker;
 	char	   *error;
@@ -279,10 +311,6 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	BpmIdentity saved;
 	BpmInstance inst;
 	JobRow		job;
-	Datum		values[4];
-	int32		left;
-	bool		due_now;
-	bool		isnull;
 
 	bpm_require_arg(fcinfo, 0, "job id");
 	bpm_require_arg(fcinfo, 1, "worker");
@@ -294,20 +322,56 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	require_lock_holder(&job, worker);
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(error);
-	values[2] = PG_GETARG_DATUM(3);
-	values[3] = TimestampTzGetDatum(bpm_clock_now());
-	bpm_spi_run(&fail, values, NULL);
-	left = bpm_spi_int32(0, 1);
-	due_now = DatumGetBool(bpm_spi_datum(0, 2, &isnull));
-	bpm_event(&inst, left == 0 ? "incident" : "job_failed", job.node_id, 0, job_id,
-			  bpm_jb_build(3, (const char *[]) {"worker", "error", "retries"},
-						   (Jsonb *[]) {bpm_jb_string(worker), bpm_jb_string(error),
-				bpm_jb_int(left)}));
-	if (left > 0 && due_now && job.topic)
-		Async_Notify("bpm_jobs", job.topic);
-	bpm_instance_save(&inst);
+	fail_locked_job(&inst, &job, worker, error, PG_GETARG_DATUM(3));
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/*
+ * bpm.throw_error(job_id bigint, worker text, code text, message text DEFAULT NULL)
+ *     RETURNS void
+ *
+ * The worker holding the lock reports a BPMN error. When an error boundary
+ * event of the service task (or of a sub-process around it) catches the
+ * code, the job is removed and the process takes that boundary's path;
+ * otherwise the report counts as a failed attempt ("<code>: <message>",
+ * fetchable again after 10 seconds, an incident with no retries left).
+ * Locks the instance, then the job. Raises as bpm.complete_job, and 22023
+ * for an empty code.
+ */
+PG_FUNCTION_INFO_V1(bpm_throw_error);
+Datum
+bpm_throw_error(PG_FUNCTION_ARGS)
+{
+	int64		job_id;
+	char	   *worker;
+	char	   *code;
+	char	   *message;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+	JobRow		job;
+
+	bpm_require_arg(fcinfo, 0, "job id");
+	bpm_require_arg(fcinfo, 1, "worker");
+	bpm_require_arg(fcinfo, 2, "error code");
+	job_id = PG_GETARG_INT64(0);
+	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	code = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	message = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (code[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("error code must not be empty")));
+	bpm_engine_enter(&saved);
+	lock_job(&inst, job_id, actor, &job);
+	require_lock_holder(&job, worker);
+	if (!bpm_boundary_catch(&inst, bpm_graph_find(inst.graph, job.node_id), job.token_id, job_id,
+							code, message, worker))
+		fail_locked_job(&inst, &job, worker,
+						message ? psprintf("%s: %s", code, message) : code,
+						DirectFunctionCall3(interval_in, CStringGetDatum("10 seconds"),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

@@ -177,6 +177,16 @@ bpm_jb_int(int64 i)
 	return JsonbValueToJsonb(&v);
 }
 
+Jsonb *
+bpm_jb_bool(bool b)
+{
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = b;
+	return JsonbValueToJsonb(&v);
+}
+
 /* A text[] datum as a JSON array of strings. */
 Jsonb *
 bpm_jb_text_array(Datum array)

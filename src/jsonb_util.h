@@ -23,6 +23,7 @@ extern Jsonb *bpm_jb_concat(Jsonb *a, Jsonb *b);
 extern Jsonb *bpm_jb_build(int npairs, const char **keys, Jsonb **values);
 extern Jsonb *bpm_jb_string(const char *s);
 extern Jsonb *bpm_jb_int(int64 i);
+extern Jsonb *bpm_jb_bool(bool b);
 extern Jsonb *bpm_jb_text_array(Datum array);
 
 #endif							/* BPM_JSONB_UTIL_H */

@@ -23,6 +23,7 @@
 
 #include "jsonb_util.h"
 #include "properties.h"
+#include "recurrence.h"
 #include "spi_util.h"
 
 #define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)
@@ -325,19 +326,21 @@ bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
 }
 
 /*
- * A timer object: {"duration": "PT5M"} or {"date": "2030-01-01T09:00:00Z"},
- * either value possibly a jsonpath into the data ("$.wait") read when the
- * token arrives. Repeating cycles belong to boundary and start events.
+ * A timer object: {"duration": "PT5M"}, {"date": "2030-01-01T09:00:00Z"}
+ * or, where allow_cycle (boundary events), {"cycle": "R3/PT1H"}; each
+ * value possibly a jsonpath into the data ("$.wait") read when the timer is
+ * armed. An intermediate event is passed once, so it cannot repeat.
  */
 void
 bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
-			   const char *element, BpmTimer *timer)
+			   const char *element, bool allow_cycle, BpmTimer *timer)
 {
-	static const char *const timer_properties[] = {"duration", "date", NULL};
+	static const char *const timer_properties[] = {"duration", "date", "cycle", NULL};
 	JsonbValue	v;
 	JsonbContainer *spec;
 	char	   *duration;
 	char	   *date;
+	char	   *cycle;
 	char	   *text;
 
 	memset(timer, 0, sizeof(BpmTimer));
@@ -346,16 +349,24 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	spec = bpm_jb_container(&v);
 	if (spec == NULL || !JsonContainerIsObject(spec))
 		invalid(key, "%s: \"%s\" must be an object such as {\"duration\": \"PT5M\"}", element, prop);
-	if (bpm_jb_get(spec, "cycle", &v))
-		invalid(key, "%s: a timer cycle repeats, which an intermediate event cannot; use \"duration\" or \"date\"",
-				element);
+	if (!allow_cycle && bpm_jb_get(spec, "cycle", &v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: a timer cycle repeats, which an intermediate event cannot; use \"duration\" or \"date\"",
+						key, element),
+				 errhint("To repeat while an activity runs, attach a boundary event with \"interrupting\": false and a \"cycle\" timer to it.")));
 	bpm_prop_check_keys(key, spec, psprintf("%s timer", element), timer_properties, NULL);
 	duration = bpm_prop_string(key, spec, "duration", element, false);
 	date = bpm_prop_string(key, spec, "date", element, false);
-	if ((duration == NULL) == (date == NULL))
+	cycle = bpm_prop_string(key, spec, "cycle", element, false);
+	if ((duration != NULL) + (date != NULL) + (cycle != NULL) != 1)
+	{
+		if (allow_cycle)
+			invalid(key, "%s: a timer has exactly one of \"duration\", \"date\" and \"cycle\"", element);
 		invalid(key, "%s: a timer has exactly one of \"duration\" and \"date\"", element);
-	timer->kind = duration ? BPM_TIMER_DURATION : BPM_TIMER_DATE;
-	text = duration ? duration : date;
+	}
+	timer->kind = duration ? BPM_TIMER_DURATION : date ? BPM_TIMER_DATE : BPM_TIMER_CYCLE;
+	text = duration ? duration : date ? date : cycle;
 	if (text[0] == '$')
 	{
 		timer->path = bpm_prop_path(key, text, psprintf("%s timer", element));
@@ -363,6 +374,19 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	}
 	else if (duration)
 		timer->duration = bpm_prop_duration(key, spec, "duration", element);
+	else if (cycle)
+	{
+		char	   *why;
+
+		timer->cycle = palloc(sizeof(BpmRecurrence));
+		if ((why = bpm_recurrence_parse(cycle, timer->cycle)) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("definition \"%s\": %s has an invalid timer cycle \"%s\"",
+							key, element, cycle),
+					 errdetail("%s.", why),
+					 errhint("Write an ISO 8601 repeating interval: \"R3/PT1H\" (three times, an hour apart), \"R/P1D\" (every day), \"R5/2030-01-01T09:00:00Z/P1W\".")));
+	}
 	else
 	{
 		if (!bpm_timestamp_has_offset(text))
@@ -421,14 +445,41 @@ bpm_timestamp_has_offset(const char *text)
 }
 
 /*
- * "escalation": {"assignee": ..., "candidate_groups": ..., "priority": n},
- * at least one of them; only on a task with a "due" date.
+ * "task": {"name", "assignee", "candidate_groups", "priority"} of an
+ * escalation: a task opened beside the overdue one, for whom it names.
+ */
+static void
+escalation_task(const char *key, JsonbContainer *spec, const char *element,
+				BpmEscalation *escalation)
+{
+	static const char *const task_properties[] = {"name", "assignee", "candidate_groups", "priority", NULL};
+	JsonbValue	v;
+	JsonbContainer *task;
+	char	   *what = psprintf("%s escalation task", element);
+
+	if (!bpm_jb_get(spec, "task", &v))
+		return;
+	task = bpm_jb_container(&v);
+	if (task == NULL || !JsonContainerIsObject(task))
+		invalid(key, "%s escalation: \"task\" must be an object such as {\"name\": \"Call the customer\", \"candidate_groups\": [\"leads\"]}",
+				element);
+	bpm_prop_check_keys(key, task, what, task_properties, NULL);
+	escalation->opens_task = true;
+	escalation->task_name = bpm_prop_string(key, task, "name", what, false);
+	bpm_prop_value_spec(key, task, "assignee", what, &escalation->task_assignee, false);
+	bpm_prop_value_spec(key, task, "candidate_groups", what, &escalation->task_groups, true);
+	escalation->task_priority = bpm_prop_int(key, task, "priority", what, -1, 0);
+}
+
+/*
+ * "escalation": {"assignee": ..., "candidate_groups": ..., "priority": n,
+ * "task": {...}}, at least one of them; only on a task with a "due" date.
  */
 void
 bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element,
 					bool has_due, BpmEscalation *escalation)
 {
-	static const char *const escalation_properties[] = {"assignee", "candidate_groups", "priority", NULL};
+	static const char *const escalation_properties[] = {"assignee", "candidate_groups", "priority", "task", NULL};
 	JsonbValue	v;
 	JsonbContainer *spec;
 	char	   *what = psprintf("%s escalation", element);
@@ -446,9 +497,10 @@ bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element
 	bpm_prop_value_spec(key, spec, "assignee", what, &escalation->assignee, false);
 	bpm_prop_value_spec(key, spec, "candidate_groups", what, &escalation->candidate_groups, true);
 	escalation->priority = bpm_prop_int(key, spec, "priority", what, -1, 0);
+	escalation_task(key, spec, element, escalation);
 	if (!escalation->assignee.constant && !escalation->assignee.path &&
 		!escalation->candidate_groups.constant && !escalation->candidate_groups.path &&
-		escalation->priority < 0)
-		invalid(key, "%s: \"escalation\" needs an \"assignee\", \"candidate_groups\" or \"priority\"", element);
+		escalation->priority < 0 && !escalation->opens_task)
+		invalid(key, "%s: \"escalation\" needs an \"assignee\", \"candidate_groups\", \"priority\" or \"task\"", element);
 	escalation->defined = true;
 }

@@ -2,8 +2,9 @@
  * src/runner.c
  *
  * Running the jobs the engine does itself: timers that fall due, async
- * continuations, service tasks implemented in SQL, and the escalation of
- * user tasks whose deadline passed. bpm.run_jobs() is
+ * continuations, service tasks implemented in SQL (whose BPMN errors an
+ * error boundary event may catch), boundary timers (boundary.c), and the
+ * escalation of user tasks whose deadline passed. bpm.run_jobs() is
  * one pass over what is due, in the calling session (pg_cron or an outside
  * loop can drive it; the background workers call the same code).
  *
@@ -28,6 +29,7 @@
 #include "utils/snapmgr.h"
 
 #include "actor.h"
+#include "boundary.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
@@ -45,6 +47,7 @@ typedef struct DueJob
 	char	   *kind;
 	char	   *node_id;
 	const char *actor;
+	bool		in_function;	/* a service task's function is running */
 } DueJob;
 
 /* In a runner process: its slot, where it shows which job it runs. */
@@ -101,29 +104,82 @@ run_job(void *arg)
 	BpmInstance inst;
 	BpmNode    *node;
 
+	job->in_function = false;
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
 	node = &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)];
+	if (strcmp(job->kind, "boundary") == 0)
+	{
+		bpm_boundary_run_timer(&inst, node, job->id, job->token_id);
+		return;
+	}
 	bpm_spi_run(&remove, &id, NULL);
 	bpm_event(&inst, strcmp(job->kind, "timer") == 0 ? "timer_fired" : "job_completed",
 			  job->node_id, 0, job->id, NULL);
 	if (strcmp(job->kind, "escalation") == 0)
 	{
-		/* the task stays where it is, in other hands */
-		bpm_activity_escalate_task(&inst, node, job->token_id);
-		bpm_instance_save(&inst);
+		/* the task stays where it is, in other hands, unless a boundary takes over */
+		bpm_boundary_escalate(&inst, node, job->token_id, job->id);
 		return;
 	}
 	if (strcmp(job->kind, "service") == 0)
+	{
+		job->in_function = true;
 		bpm_activity_run_script(&inst, node, job->id);
+		job->in_function = false;
+	}
 	if (strcmp(job->kind, "async") == 0)
 		bpm_engine_continue(&inst, job->token_id);
 	else
 		bpm_engine_resume(&inst, job->token_id);
 }
 
+static bool is_job_failure(ErrorData *error);
+
+typedef struct CaughtError
+{
+	DueJob	   *job;
+	ErrorData  *error;
+	bool		caught;
+} CaughtError;
+
+static void
+catch_in_instance(void *arg)
+{
+	CaughtError *c = arg;
+	BpmInstance inst;
+
+	bpm_instance_lock(&inst, c->job->instance_id, c->job->actor);
+	c->caught = bpm_boundary_catch(&inst, bpm_graph_find(inst.graph, c->job->node_id),
+								   c->job->token_id, c->job->id, c->error->message,
+								   c->error->detail, NULL);
+}
+
+/*
+ * A BPMN error raised by a service task's function, after the job's
+ * subtransaction rolled back: if an error boundary event catches it, take
+ * that path instead (in a subtransaction of its own). Returns true when it
+ * did; when that path fails, *error becomes its error, a failure of the job.
+ */
+static bool
+catch_bpmn_error(DueJob *job, ErrorData **error)
+{
+	CaughtError c = {job, *error, false};
+	ErrorData  *late;
+
+	if (!job->in_function || !bpm_is_bpmn_error(*error))
+		return false;
+	late = bpm_try(catch_in_instance, &c);
+	if (late && !is_job_failure(late))
+		ReThrowError(late);
+	if (late)
+		*error = late;
+	return late == NULL && c.caught;
+}
+
 /*
  * Record a failed attempt, after the job's subtransaction rolled back: one
- * retry less and a later due date, or an incident.
+ * retry less and a later due date, or an incident. A BPMN error that an
+ * error boundary event catches is not a failure.
  */
 static void
 record_failure(DueJob *job, ErrorData *error)
@@ -141,6 +197,8 @@ record_failure(DueJob *job, ErrorData *error)
 	int32		left;
 	BpmInstance inst;
 
+	if (catch_bpmn_error(job, &error))
+		return;
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
 	values[0] = Int64GetDatum(job->id);
 	values[1] = CStringGetTextDatum(error->message);

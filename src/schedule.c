@@ -16,10 +16,12 @@
 
 #include "jsonb_util.h"
 #include "properties.h"
+#include "recurrence.h"
 #include "schedule.h"
 #include "spi_util.h"
 
 static TimestampTz plus(TimestampTz t, Interval *i);
+static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value) pg_attribute_noreturn();
 
 static char *mock_now = NULL;
 
@@ -84,34 +86,49 @@ positive(Interval *i)
 											 IntervalPGetDatum(&zero))) > 0;
 }
 
+/* A timer value from the data that is not what the timer needs (22023). */
+static void
+bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value)
+{
+	const char *what = node->timer.kind == BPM_TIMER_DURATION ? "a positive ISO 8601 duration"
+		: node->timer.kind == BPM_TIMER_DATE ? "an ISO 8601 timestamp with a UTC offset"
+		: "an ISO 8601 repeating interval such as \"R3/PT1H\"";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
+					node->id, inst->graph->key, node->timer.path_text, what),
+			 errdetail("It selects %s.",
+					   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
+}
+
+/* The string a timer's path selects in the data, or NULL. */
+static char *
+timer_text(BpmInstance *inst, BpmNode *node, Jsonb **value)
+{
+	JsonbValue	v;
+
+	*value = bpm_expr_first(node->timer.path, inst->data);
+	if (*value == NULL || !JB_ROOT_IS_SCALAR(*value))
+		return NULL;
+	JsonbExtractScalar(&(*value)->root, &v);
+	return v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
+}
+
 /* A timer whose value comes from the data: read and parse it now (22023). */
 static TimestampTz
 due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
 {
-	Jsonb	   *value = bpm_expr_first(node->timer.path, inst->data);
 	bool		duration = node->timer.kind == BPM_TIMER_DURATION;
-	char	   *text = NULL;
-	JsonbValue	v;
+	Jsonb	   *value;
+	char	   *text = timer_text(inst, node, &value);
 	Datum		result;
 
-	if (value && JB_ROOT_IS_SCALAR(value))
-	{
-		JsonbExtractScalar(&value->root, &v);
-		if (v.type == jbvString)
-			text = pnstrdup(v.val.string.val, v.val.string.len);
-	}
 	if (text == NULL ||
 		(duration ? text[0] != 'P' : !bpm_timestamp_has_offset(text)) ||
 		bpm_try_parse(duration ? interval_in : timestamptz_in, text, &result) != NULL ||
 		(duration && !positive(DatumGetIntervalP(result))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
-						node->id, inst->graph->key, node->timer.path_text,
-						duration ? "a positive ISO 8601 duration"
-						: "an ISO 8601 timestamp with a UTC offset"),
-				 errdetail("It selects %s.",
-						   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
+		bad_timer_value(inst, node, value);
 	return duration ? plus(now, DatumGetIntervalP(result)) : DatumGetTimestampTz(result);
 }
 
@@ -126,6 +143,26 @@ bpm_timer_due(BpmInstance *inst, BpmNode *node)
 	if (node->timer.kind == BPM_TIMER_DURATION)
 		return plus(now, node->timer.duration);
 	return node->timer.date;
+}
+
+/*
+ * A cycle timer's repeating interval: the constant, or read from the data
+ * now (22023 when the path selects none).
+ */
+BpmRecurrence *
+bpm_timer_cycle(BpmInstance *inst, BpmNode *node)
+{
+	BpmRecurrence *r;
+	Jsonb	   *value;
+	char	   *text;
+
+	if (node->timer.path == NULL)
+		return node->timer.cycle;
+	r = palloc(sizeof(BpmRecurrence));
+	text = timer_text(inst, node, &value);
+	if (text == NULL || bpm_recurrence_parse(text, r) != NULL)
+		bad_timer_value(inst, node, value);
+	return r;
 }
 
 /* The next attempt after the given number of failed ones. */

@@ -22,6 +22,7 @@ extern void bpm_schedule_init(void);
 extern TimestampTz bpm_clock_now(void);
 extern TimestampTz bpm_clock_after(Interval *interval);
 extern TimestampTz bpm_timer_due(BpmInstance *inst, BpmNode *node);
+extern BpmRecurrence *bpm_timer_cycle(BpmInstance *inst, BpmNode *node);
 extern TimestampTz bpm_retry_at(int attempts);
 
 #endif							/* BPM_SCHEDULE_H */

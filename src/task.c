@@ -44,7 +44,8 @@
 #include "task.h"
 
 static const char *const engine_columns[] =
-{"id", "instance_id", "token_id", "node_id", "title", "candidate_groups", "required", "created_at"};
+{"id", "instance_id", "token_id", "node_id", "title", "candidate_groups", "required", "created_at",
+"escalation_of"};
 
 
 static bool
@@ -94,6 +95,8 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 	d = column(tup, desc, "completed_at", &isnull);
 	row->completed_at = isnull ? NULL :
 		DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
+	d = column(tup, desc, "escalation_of", &isnull);
+	row->escalation_of = isnull ? 0 : DatumGetInt64(d);
 }
 
 
@@ -103,7 +106,7 @@ bpm_task_read(int64 task_id, TaskRow *row)
 {
 	static BpmStatement stmt = {
 		"SELECT instance_id, token_id, node_id, status, assignee, candidate_groups, required, "
-		"output, priority, due_at, completed_by, completed_at::text "
+		"output, priority, due_at, completed_by, completed_at::text, escalation_of "
 		"FROM bpm.task_store WHERE id = $1",
 		1, {INT8OID}
 	};
@@ -128,6 +131,7 @@ bpm_task_read(int64 task_id, TaskRow *row)
 	row->due_at = bpm_spi_datum(0, 10, &row->due_null);
 	row->completed_by = bpm_spi_text(0, 11);
 	row->completed_at = bpm_spi_text(0, 12);
+	row->escalation_of = bpm_spi_int64(0, 13);
 }
 
 /* A text[] of groups as JSON text, for messages. */
@@ -395,7 +399,8 @@ check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
 	if (next->output == NULL)
 		next->output = bpm_jb_empty_object();
 	check_may_complete(cur, inst->actor);
-	check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, inst->actor);
+	if (cur->escalation_of == 0)
+		check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, inst->actor);
 	check_required(cur, next->output);
 	next->completed_by = (char *) inst->actor;
 }
@@ -541,13 +546,19 @@ bpm_task_update(PG_FUNCTION_ARGS)
 		check_completion(&inst, &cur, &next);
 	write_task(&next, completing);
 
-	if (completing)
+	if (completing && cur.escalation_of)
+	{
+		/* an escalation task is a record of who looked into it: nothing moves */
+		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
+		bpm_instance_save(&inst);
+	}
+	else if (completing)
 	{
 		int			node = bpm_graph_find(inst.graph, cur.node_id);
 
 		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
-		if (node >= 0 && inst.graph->nodes[node].escalation.defined)
-			bpm_activity_cancel_work(&inst, cur.token_id);	/* its escalation job */
+		if (node >= 0 && bpm_node_escalates(&inst.graph->nodes[node]))
+			bpm_activity_cancel_work(&inst, cur.token_id);	/* its escalation job and task */
 		bpm_instance_merge(&inst, next.output, cur.node_id, cur.id, 0);
 		bpm_engine_resume(&inst, cur.token_id);
 	}
@@ -555,7 +566,8 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	{
 		int			node = bpm_graph_find(inst.graph, cur.node_id);
 
-		if (schedule_changed(&cur, &next) && node >= 0 && inst.graph->nodes[node].escalation.defined)
+		if (schedule_changed(&cur, &next) && node >= 0 && cur.escalation_of == 0 &&
+			bpm_node_escalates(&inst.graph->nodes[node]))
 			move_escalation(&inst, &next);
 		record_open_changes(&inst, &cur, &next);
 		bpm_instance_save(&inst);

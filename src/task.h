@@ -26,6 +26,7 @@ typedef struct TaskRow
 	bool		due_null;
 	char	   *completed_by;
 	char	   *completed_at;
+	int64		escalation_of;	/* an escalation task: the overdue task; else 0 */
 } TaskRow;
 
 extern void bpm_task_read(int64 task_id, TaskRow *row);

@@ -54,11 +54,13 @@ CREATE TABLE bpm.task_store (
     output           jsonb,
     created_at       timestamptz NOT NULL DEFAULT now(),
     completed_at     timestamptz,
-    completed_by     text
+    completed_by     text,
+    escalation_of    bigint
 );
 CREATE INDEX task_instance_idx ON bpm.task_store (instance_id, node_id);
 CREATE INDEX task_open_assignee_idx ON bpm.task_store (assignee) WHERE status = 'open';
 COMMENT ON TABLE bpm.task_store IS 'The rows behind the view bpm.task; written only by the engine';
+COMMENT ON COLUMN bpm.task_store.escalation_of IS 'An escalation task: the overdue task it was opened for (completing it moves no process)';
 
 CREATE TABLE bpm.job (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -66,7 +68,7 @@ CREATE TABLE bpm.job (
     token_id        bigint,
     node_id         text NOT NULL,
     kind            text NOT NULL DEFAULT 'external'
-                    CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation')),
+                    CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation', 'boundary')),
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,
@@ -74,12 +76,15 @@ CREATE TABLE bpm.job (
     locked_by       text,
     lock_expires_at timestamptz,
     last_error      text,
-    created_at      timestamptz NOT NULL DEFAULT now()
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    cycle_start     timestamptz,
+    occurrence      integer
 );
 CREATE INDEX job_fetch_idx ON bpm.job (topic, due_at) WHERE retries > 0;
 CREATE INDEX job_due_idx ON bpm.job (due_at) WHERE retries > 0 AND kind <> 'external';
 CREATE INDEX job_instance_idx ON bpm.job (instance_id);
 COMMENT ON TABLE bpm.job IS 'Work to do later or elsewhere; a job with no retries left is an incident';
+COMMENT ON COLUMN bpm.job.occurrence IS 'A repeating boundary timer: which occurrence of its cycle this job waits for (from 1), counted from cycle_start';
 
 CREATE TABLE bpm.actor_group (
     actor      text NOT NULL,

@@ -6,7 +6,8 @@
 
 CREATE VIEW bpm.task AS
 SELECT id, instance_id, token_id, node_id, title, status, assignee, candidate_groups,
-       priority, due_at, required, output, created_at, completed_at, completed_by
+       priority, due_at, required, output, created_at, completed_at, completed_by,
+       escalation_of
   FROM bpm.task_store;
 COMMENT ON VIEW bpm.task IS
     'Every human task; UPDATE status, output, assignee, priority or due_at to work one';

@@ -23,6 +23,18 @@ CREATE FUNCTION bpm.fail_job(job_id bigint, worker text, error text,
 COMMENT ON FUNCTION bpm.fail_job(bigint, text, text, interval) IS
     'Report a failed attempt: one retry less, fetchable again after retry_in; at zero an incident';
 
+CREATE FUNCTION bpm.throw_error(job_id bigint, worker text, code text, message text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_throw_error';
+COMMENT ON FUNCTION bpm.throw_error(bigint, text, text, text) IS
+    'Report a BPMN error on a locked job: an error boundary event for the code takes over, else it counts as a failed attempt';
+
+CREATE FUNCTION bpm.bpmn_error(code text, message text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_bpmn_error';
+COMMENT ON FUNCTION bpm.bpmn_error(text, text) IS
+    'Raise a BPMN error (SQLSTATE BPMNE, message = code, detail = message) from a script or SQL service task function';
+
 CREATE FUNCTION bpm.retry_incident(job_id bigint, retries integer DEFAULT 1)
     RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_retry_incident';
@@ -41,7 +53,7 @@ CREATE FUNCTION bpm.run_jobs(max_jobs integer DEFAULT 100) RETURNS integer
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'bpm_run_jobs';
 COMMENT ON FUNCTION bpm.run_jobs(integer) IS
-    'Run up to max_jobs due internal jobs (timers, async continuations, SQL service tasks); returns how many ran';
+    'Run up to max_jobs due internal jobs (timers, boundary timers, escalations, async continuations, SQL service tasks); returns how many ran';
 
 -- A transaction that writes an internal job due sooner than the scheduler's
 -- next wake-up wakes the scheduler when it commits (src/workers.c).

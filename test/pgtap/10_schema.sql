@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(101);
+SELECT plan(105);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -140,7 +140,8 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
              ('candidate_groups', 'text[]'), ('priority', 'integer'),
              ('due_at', 'timestamp with time zone'), ('required', 'text[]'), ('output', 'jsonb'),
              ('created_at', 'timestamp with time zone'),
-             ('completed_at', 'timestamp with time zone'), ('completed_by', 'text')$$,
+             ('completed_at', 'timestamp with time zone'), ('completed_by', 'text'),
+             ('escalation_of', 'bigint')$$,
     'bpm.task has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task_store')$$,
     $$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
@@ -154,7 +155,8 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.job')$$,
              ('node_id', 'text'), ('kind', 'text'), ('topic', 'text'), ('retries', 'integer'),
              ('attempts', 'integer'), ('due_at', 'timestamp with time zone'),
              ('locked_by', 'text'), ('lock_expires_at', 'timestamp with time zone'),
-             ('last_error', 'text'), ('created_at', 'timestamp with time zone')$$,
+             ('last_error', 'text'), ('created_at', 'timestamp with time zone'),
+             ('cycle_start', 'timestamp with time zone'), ('occurrence', 'integer')$$,
     'bpm.job has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.actor_group')$$,
     $$VALUES ('actor'::name, 'text'), ('group_name', 'text')$$,
@@ -213,10 +215,9 @@ SELECT results_eq(
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'assign', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
+    'assign', 'bpmn_error', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
     'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
-    'run_jobs', 'start',
-    'task_refuse_write', 'task_update', 'unclaim',
+    'run_jobs', 'start', 'task_refuse_write', 'task_update', 'throw_error', 'unclaim',
     'verify_events']);
 
 SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
@@ -242,6 +243,10 @@ SELECT has_function('bpm', 'complete_job', ARRAY['bigint', 'text', 'jsonb']);
 SELECT function_returns('bpm', 'complete_job', ARRAY['bigint', 'text', 'jsonb'], 'void');
 SELECT has_function('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval']);
 SELECT function_returns('bpm', 'fail_job', ARRAY['bigint', 'text', 'text', 'interval'], 'void');
+SELECT has_function('bpm', 'throw_error', ARRAY['bigint', 'text', 'text', 'text']);
+SELECT function_returns('bpm', 'throw_error', ARRAY['bigint', 'text', 'text', 'text'], 'void');
+SELECT has_function('bpm', 'bpmn_error', ARRAY['text', 'text']);
+SELECT function_returns('bpm', 'bpmn_error', ARRAY['text', 'text'], 'void');
 SELECT has_function('bpm', 'retry_incident', ARRAY['bigint', 'integer']);
 SELECT function_returns('bpm', 'retry_incident', ARRAY['bigint', 'integer'], 'void');
 SELECT has_function('bpm', 'now', ARRAY[]::name[]);
@@ -261,6 +266,7 @@ SELECT results_eq(
        ORDER BY 1$$,
     $$VALUES
       ('assign', 'task_id bigint, actor text', 'void'),
+      ('bpmn_error', 'code text, message text DEFAULT NULL::text', 'void'),
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
       ('claim', 'task_id bigint', 'void'),
       ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
@@ -274,6 +280,7 @@ SELECT results_eq(
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
       ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
+      ('throw_error', 'job_id bigint, worker text, code text, message text DEFAULT NULL::text', 'void'),
       ('unclaim', 'task_id bigint', 'void'),
       ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
     'the API functions have exactly these arguments (names, types, defaults) and results');

@@ -688,7 +688,7 @@ SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "
 SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "type": "start_event"},
     {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {}}, {"id": "e", "type": "end_event"}],
     "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')$$, '42P17',
-    'definition "esc_bad": node "t": "escalation" needs an "assignee", "candidate_groups" or "priority"',
+    'definition "esc_bad": node "t": "escalation" needs an "assignee", "candidate_groups", "priority" or "task"',
     'deploy: an escalation that changes nothing');
 SELECT throws_ok($$SELECT bpm.deploy('{"key": "esc_bad", "nodes": [{"id": "s", "type": "start_event"},
     {"id": "t", "type": "user_task", "due": "PT1H", "escalation": "boss"}, {"id": "e", "type": "end_event"}],

@@ -1,0 +1,52 @@
+/*
+ * src/recurrence.h
+ *
+ * Repeating moments in time: ISO 8601 repeating intervals such as
+ * "R3/PT1H" (three times, an hour apart, counted from an anchor the caller
+ * gives: the moment a boundary timer is armed, say) or
+ * "R/2030-01-01T09:00:00Z/P1D" (every day from a fixed start, without end).
+ * Parsing text into a BpmRecurrence, the n-th occurrence, the next
+ * occurrence at or after a moment, and how many are left. Used by timer
+ * boundary events; meant for timer start events (and cron-like schedules)
+ * too, so nothing here knows about nodes or jobs.
+ *
+ * Occurrences are numbered from 1. With a start, occurrence n is
+ * start + (n - 1) x interval (the start itself is the first); without one,
+ * it is anchor + n x interval (the first falls one interval after the
+ * anchor). Each is computed from the start or anchor, never by adding to
+ * the previous one, so "P1M" from January 31 gives February 28, March 31,
+ * April 30. Months and days are calendar units, as in timestamptz +
+ * interval.
+ */
+#ifndef BPM_RECURRENCE_H
+#define BPM_RECURRENCE_H
+
+#include "datatype/timestamp.h"
+
+#define BPM_RECURRENCE_FOREVER (-1)
+
+typedef struct BpmRecurrence
+{
+	int			count;			/* occurrences; BPM_RECURRENCE_FOREVER for "R/..." */
+	bool		has_start;		/* "R3/<start>/<duration>" */
+	TimestampTz start;
+	Interval	interval;		/* positive, no negative field */
+} BpmRecurrence;
+
+/* Parse "R[n]/[start/]duration"; NULL when it parses, else why it does not. */
+extern char *bpm_recurrence_parse(const char *text, BpmRecurrence *r);
+
+/* Occurrence n (from 1) counted from anchor (ignored when r has a start). */
+extern TimestampTz bpm_recurrence_occurrence(const BpmRecurrence *r, TimestampTz anchor, int n);
+
+/*
+ * The first occurrence at or after 'from': sets *at and *n and returns
+ * true, or returns false when every occurrence lies before 'from'.
+ */
+extern bool bpm_recurrence_next(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from,
+								TimestampTz *at, int *n);
+
+/* How many occurrences follow occurrence n: BPM_RECURRENCE_FOREVER if endless. */
+extern int	bpm_recurrence_remaining(const BpmRecurrence *r, int n);
+
+#endif							/* BPM_RECURRENCE_H */
