@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/ipc.h"
+#include "storage/pmsignal.h"
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
@@ -372,8 +373,11 @@ bpm_runner_main(Datum arg)
 	while (bpm_scheduler_enabled && index < bpm_max_job_workers &&
 		   bpm_backend_alive(my_db->scheduler_pid))
 	{
-		while (run_in_own_transaction())
+		/* a backlog keeps us from sleeping: watch for the postmaster's death here too */
+		while (PostmasterIsAlive() && run_in_own_transaction())
 			CHECK_FOR_INTERRUPTS();
+		if (!PostmasterIsAlive())
+			proc_exit(1);
 		report_idle();
 		bpm_worker_sleep(bpm_worker_naptime_ms);
 	}
