@@ -38,12 +38,13 @@ static const char *const service_task_properties[] =
 static const char *const script_task_properties[] = {"function", "async", NULL};
 static const char *const subprocess_properties[] = {"nodes", "flows", "async", NULL};
 static const char *const intermediate_event_properties[] = {"timer", NULL};
+static const char *const start_event_properties[] = {"timer", NULL};
 static const char *const boundary_event_properties[] =
 {"attached_to", "interrupting", "timer", "error", "escalation", NULL};
 
 static const KindInfo kinds[] =
 {
-	{"start_event", BPM_START_EVENT, no_properties},
+	{"start_event", BPM_START_EVENT, start_event_properties},
 	{"end_event", BPM_END_EVENT, no_properties},
 	{"terminate_end_event", BPM_TERMINATE_END_EVENT, no_properties},
 	{"intermediate_event", BPM_INTERMEDIATE_EVENT, intermediate_event_properties},
@@ -131,6 +132,20 @@ compile_service_task(Compiler *c, JsonbContainer *object, BpmNode *node, const c
 }
 
 /*
+ * A start event may have a timer that starts instances by itself (see
+ * start_timer.c); only the process's own start event, since a
+ * sub-process starts when a token reaches it.
+ */
+static void
+compile_start_event(Compiler *c, JsonbContainer *object, BpmNode *node, const char *element)
+{
+	bpm_prop_timer(c->key, object, "timer", element, BPM_TIMER_ON_START, &node->timer);
+	if (node->timer.kind != BPM_TIMER_NONE && node->scope != -1)
+		invalid(c, "%s: only the process's own start event can have a timer; a sub-process starts when a token reaches it",
+				element);
+}
+
+/*
  * A boundary event: "attached_to" an activity of its scope (resolved and
  * checked by link_boundaries, once every node is known), with exactly one
  * trigger: a "timer" (which may repeat), an "error" (a code, or true for
@@ -148,7 +163,7 @@ compile_boundary(Compiler *c, JsonbContainer *object, BpmNode *node, const char 
 	{
 		triggers++;
 		node->boundary = BPM_BOUNDARY_TIMER;
-		bpm_prop_timer(c->key, object, "timer", element, true, &node->timer);
+		bpm_prop_timer(c->key, object, "timer", element, BPM_TIMER_ON_BOUNDARY, &node->timer);
 		if (node->interrupting && node->timer.cycle &&
 			node->timer.cycle->count == BPM_RECURRENCE_FOREVER)
 			invalid(c, "%s: an endless timer cycle needs \"interrupting\": false (an interrupting boundary event fires once)",
@@ -240,7 +255,10 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			compile_service_task(c, object, node, element);
 			break;
 		case BPM_INTERMEDIATE_EVENT:
-			bpm_prop_timer(c->key, object, "timer", element, false, &node->timer);
+			bpm_prop_timer(c->key, object, "timer", element, BPM_TIMER_ON_INTERMEDIATE, &node->timer);
+			break;
+		case BPM_START_EVENT:
+			compile_start_event(c, object, node, element);
 			break;
 		case BPM_BOUNDARY_EVENT:
 			compile_boundary(c, object, node, element);

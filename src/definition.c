@@ -31,6 +31,7 @@
 #include "definition.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "start_timer.h"
 
 /* First key of the advisory locks pg_bpm takes: 'bpm' in ASCII. */
 #define BPM_ADVISORY_CLASS 0x62706d
@@ -322,6 +323,7 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 
 	store_nodes(id, g);
 	store_flows(id, g);
+	bpm_start_timer_deployed(g, id);
 
 	vals[0] = bpm_jb_string(g->key);
 	vals[1] = bpm_jb_int(version);

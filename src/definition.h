@@ -13,6 +13,7 @@
 #include "utils/jsonpath.h"
 #include "utils/timestamp.h"
 
+#include "cron.h"
 #include "recurrence.h"
 
 typedef enum BpmNodeKind
@@ -36,8 +37,17 @@ typedef enum BpmTimerKind
 	BPM_TIMER_NONE,
 	BPM_TIMER_DURATION,			/* wait this long from when the token arrives */
 	BPM_TIMER_DATE,				/* wait until this moment */
-	BPM_TIMER_CYCLE				/* repeat (boundary events only) */
+	BPM_TIMER_CYCLE,			/* repeat (boundary and start events) */
+	BPM_TIMER_CRON				/* at the moments a cron expression matches (start events) */
 } BpmTimerKind;
+
+/* Where a timer sits decides what it may be. */
+typedef enum BpmTimerPlace
+{
+	BPM_TIMER_ON_INTERMEDIATE,	/* passed once: duration or date */
+	BPM_TIMER_ON_BOUNDARY,		/* may repeat while its activity runs: also cycle */
+	BPM_TIMER_ON_START			/* starts instances: also cycle and cron; no instance data */
+} BpmTimerPlace;
 
 /* A timer: a constant duration, date or cycle, or a jsonpath to one in the data. */
 typedef struct BpmTimer
@@ -46,6 +56,8 @@ typedef struct BpmTimer
 	Interval   *duration;
 	TimestampTz date;
 	BpmRecurrence *cycle;
+	BpmCron    *cron;
+	pg_tz	   *zone;			/* cron: the time zone of its wall-clock times */
 	JsonPath   *path;
 	char	   *path_text;
 } BpmTimer;

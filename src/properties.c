@@ -325,22 +325,88 @@ bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
 	return v.val.boolean;
 }
 
+static void
+timer_cycle(const char *key, const char *element, const char *text, BpmTimer *timer)
+{
+	char	   *why;
+
+	timer->cycle = palloc(sizeof(BpmRecurrence));
+	if ((why = bpm_recurrence_parse(text, timer->cycle)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s has an invalid timer cycle \"%s\"",
+						key, element, text),
+				 errdetail("%s.", why),
+				 errhint("Write an ISO 8601 repeating interval: \"R3/PT1H\" (three times, an hour apart), \"R/P1D\" (every day), \"R5/2030-01-01T09:00:00Z/P1W\".")));
+}
+
+/* A cron expression, in the time zone "timezone" names (default UTC). */
+static void
+timer_cron(const char *key, JsonbContainer *spec, const char *element, const char *text,
+		   BpmTimer *timer)
+{
+	char	   *zone = bpm_prop_string(key, spec, "timezone", element, false);
+	char	   *why;
+
+	timer->cron = palloc(sizeof(BpmCron));
+	if ((why = bpm_cron_parse(text, timer->cron)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s has an invalid cron expression \"%s\"",
+						key, element, text),
+				 errdetail("%s.", why),
+				 errhint("Write five fields, minute hour day-of-month month day-of-week: \"0 9 * * MON-FRI\", \"*/15 * * * *\", or @daily, @hourly, ...")));
+	timer->zone = pg_tzset(zone ? zone : "UTC");
+	if (timer->zone == NULL)
+		invalid(key, "%s: unknown time zone \"%s\" (use a name from pg_timezone_names, such as \"Europe/Berlin\")",
+				element, zone);
+}
+
+static void
+timer_date(const char *key, const char *element, const char *text, BpmTimer *timer)
+{
+	if (!bpm_timestamp_has_offset(text))
+		invalid(key, "%s: timer date \"%s\" must be an ISO 8601 timestamp with a UTC offset, such as \"2030-01-01T09:00:00Z\"",
+				element, text);
+	timer->date = DatumGetTimestampTz(guarded_parse(key, timestamptz_in, text, element,
+													"timer \"date\""));
+}
+
+/* What a timer at this place may be, for the "exactly one of" message. */
+static const char *
+timer_forms(BpmTimerPlace place)
+{
+	switch (place)
+	{
+		case BPM_TIMER_ON_INTERMEDIATE:
+			return "\"duration\" and \"date\"";
+		case BPM_TIMER_ON_BOUNDARY:
+			return "\"duration\", \"date\" and \"cycle\"";
+		default:
+			return "\"duration\", \"date\", \"cycle\" and \"cron\"";
+	}
+}
+
 /*
- * A timer object: {"duration": "PT5M"}, {"date": "2030-01-01T09:00:00Z"}
- * or, where allow_cycle (boundary events), {"cycle": "R3/PT1H"}; each
- * value possibly a jsonpath into the data ("$.wait") read when the timer is
- * armed. An intermediate event is passed once, so it cannot repeat.
+ * A timer object: {"duration": "PT5M"}, {"date": "2030-01-01T09:00:00Z"},
+ * on boundary and start events {"cycle": "R3/PT1H"}, and on start events
+ * {"cron": "0 9 * * MON-FRI", "timezone": "Europe/Berlin"}. Except on a
+ * start event (no instance, no data yet), each value may be a jsonpath
+ * into the data ("$.wait"), read when the timer is armed. An intermediate
+ * event is passed once, so it cannot repeat.
  */
 void
 bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
-			   const char *element, bool allow_cycle, BpmTimer *timer)
+			   const char *element, BpmTimerPlace place, BpmTimer *timer)
 {
 	static const char *const timer_properties[] = {"duration", "date", "cycle", NULL};
+	static const char *const cron_properties[] = {"cron", "timezone", NULL};
 	JsonbValue	v;
 	JsonbContainer *spec;
 	char	   *duration;
 	char	   *date;
 	char	   *cycle;
+	char	   *cron;
 	char	   *text;
 
 	memset(timer, 0, sizeof(BpmTimer));
@@ -349,24 +415,29 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	spec = bpm_jb_container(&v);
 	if (spec == NULL || !JsonContainerIsObject(spec))
 		invalid(key, "%s: \"%s\" must be an object such as {\"duration\": \"PT5M\"}", element, prop);
-	if (!allow_cycle && bpm_jb_get(spec, "cycle", &v))
+	if (place == BPM_TIMER_ON_INTERMEDIATE && bpm_jb_get(spec, "cycle", &v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": %s: a timer cycle repeats, which an intermediate event cannot; use \"duration\" or \"date\"",
 						key, element),
 				 errhint("To repeat while an activity runs, attach a boundary event with \"interrupting\": false and a \"cycle\" timer to it.")));
-	bpm_prop_check_keys(key, spec, psprintf("%s timer", element), timer_properties, NULL);
+	bpm_prop_check_keys(key, spec, psprintf("%s timer", element), timer_properties,
+						place == BPM_TIMER_ON_START ? cron_properties : NULL);
 	duration = bpm_prop_string(key, spec, "duration", element, false);
 	date = bpm_prop_string(key, spec, "date", element, false);
 	cycle = bpm_prop_string(key, spec, "cycle", element, false);
-	if ((duration != NULL) + (date != NULL) + (cycle != NULL) != 1)
-	{
-		if (allow_cycle)
-			invalid(key, "%s: a timer has exactly one of \"duration\", \"date\" and \"cycle\"", element);
-		invalid(key, "%s: a timer has exactly one of \"duration\" and \"date\"", element);
-	}
-	timer->kind = duration ? BPM_TIMER_DURATION : date ? BPM_TIMER_DATE : BPM_TIMER_CYCLE;
-	text = duration ? duration : date ? date : cycle;
+	cron = bpm_prop_string(key, spec, "cron", element, false);
+	if ((duration != NULL) + (date != NULL) + (cycle != NULL) + (cron != NULL) != 1)
+		invalid(key, "%s: a timer has exactly one of %s", element, timer_forms(place));
+	if (cron == NULL && bpm_prop_string(key, spec, "timezone", element, false))
+		invalid(key, "%s: a timer \"timezone\" is for \"cron\" only (durations, dates and cycles carry their own offset)",
+				element);
+	timer->kind = duration ? BPM_TIMER_DURATION : date ? BPM_TIMER_DATE
+		: cycle ? BPM_TIMER_CYCLE : BPM_TIMER_CRON;
+	text = duration ? duration : date ? date : cycle ? cycle : cron;
+	if (text[0] == '$' && place == BPM_TIMER_ON_START)
+		invalid(key, "%s: a start event's timer cannot read the instance data (\"%s\"): there is no instance yet",
+				element, text);
 	if (text[0] == '$')
 	{
 		timer->path = bpm_prop_path(key, text, psprintf("%s timer", element));
@@ -375,26 +446,11 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	else if (duration)
 		timer->duration = bpm_prop_duration(key, spec, "duration", element);
 	else if (cycle)
-	{
-		char	   *why;
-
-		timer->cycle = palloc(sizeof(BpmRecurrence));
-		if ((why = bpm_recurrence_parse(cycle, timer->cycle)) != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("definition \"%s\": %s has an invalid timer cycle \"%s\"",
-							key, element, cycle),
-					 errdetail("%s.", why),
-					 errhint("Write an ISO 8601 repeating interval: \"R3/PT1H\" (three times, an hour apart), \"R/P1D\" (every day), \"R5/2030-01-01T09:00:00Z/P1W\".")));
-	}
+		timer_cycle(key, element, cycle, timer);
+	else if (cron)
+		timer_cron(key, spec, element, cron, timer);
 	else
-	{
-		if (!bpm_timestamp_has_offset(text))
-			invalid(key, "%s: timer date \"%s\" must be an ISO 8601 timestamp with a UTC offset, such as \"2030-01-01T09:00:00Z\"",
-					element, text);
-		timer->date = DatumGetTimestampTz(guarded_parse(key, timestamptz_in, text, element,
-														"timer \"date\""));
-	}
+		timer_date(key, element, date, timer);
 }
 
 static bool

@@ -38,6 +38,6 @@ extern bool bpm_timestamp_has_offset(const char *text);
 extern void bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element,
 								bool has_due, BpmEscalation *escalation);
 extern void bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
-						   const char *element, bool allow_cycle, BpmTimer *timer);
+						   const char *element, BpmTimerPlace place, BpmTimer *timer);
 
 #endif							/* BPM_PROPERTIES_H */

@@ -35,6 +35,7 @@
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "start_timer.h"
 #include "workers.h"
 
 /* The actor of the events a runner process records. */
@@ -183,8 +184,9 @@ catch_bpmn_error(DueJob *job, ErrorData **error)
  * error boundary event catches is not a failure.
  */
 static void
-record_failure(DueJob *job, ErrorData *error)
+record_failure(void *arg, ErrorData *error)
 {
+	DueJob	   *job = arg;
 	static BpmStatement fail = {
 		"UPDATE bpm.job SET retries = retries - 1, attempts = attempts + 1, last_error = $2 "
 		"WHERE id = $1 RETURNING retries, attempts",
@@ -231,25 +233,41 @@ is_job_failure(ErrorData *error)
 	return ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_OPERATOR_INTERVENTION;
 }
 
+/* Run a picked job in a subtransaction; its own failure is recorded after the rollback. */
+static void
+run_picked(void (*run) (void *), void (*on_failure) (void *, ErrorData *), void *job)
+{
+	ErrorData  *error = bpm_try(run, job);
+
+	if (error && !is_job_failure(error))
+		ReThrowError(error);
+	if (error)
+		on_failure(job, error);
+}
+
 /*
  * Run the next due job, if there is one, as the engine (the caller has
- * entered it). The job runs in a subtransaction; its failure is recorded
+ * entered it): start timers first (they are few), then the jobs of
+ * instances. The job runs in a subtransaction; its failure is recorded
  * after that rolled back. False when no job is due.
  */
 static bool
 run_next_job(const char *actor)
 {
+	BpmStartTimerJob start;
 	DueJob		job;
-	ErrorData  *error;
 
+	start.actor = actor;
+	if (bpm_start_timer_pick(bpm_clock_now(), &start))
+	{
+		show_running(start.id);
+		run_picked(bpm_start_timer_fire, bpm_start_timer_failed, &start);
+		return true;
+	}
 	job.actor = actor;
 	if (!pick_due_job(bpm_clock_now(), &job))
 		return false;
-	error = bpm_try(run_job, &job);
-	if (error && !is_job_failure(error))
-		ReThrowError(error);
-	if (error)
-		record_failure(&job, error);
+	run_picked(run_job, record_failure, &job);
 	return true;
 }
 

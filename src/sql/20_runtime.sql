@@ -64,11 +64,13 @@ COMMENT ON COLUMN bpm.task_store.escalation_of IS 'An escalation task: the overd
 
 CREATE TABLE bpm.job (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    instance_id     bigint NOT NULL,
+    instance_id     bigint,         -- NULL only for a start timer, which has no instance yet
+    definition_id   bigint REFERENCES bpm.definition,   -- set only for a start timer
     token_id        bigint,
     node_id         text NOT NULL,
     kind            text NOT NULL DEFAULT 'external'
-                    CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation', 'boundary')),
+                    CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation', 'boundary',
+                                    'start_timer')),
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,
@@ -78,11 +80,14 @@ CREATE TABLE bpm.job (
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now(),
     cycle_start     timestamptz,
-    occurrence      integer
+    occurrence      integer,
+    CHECK ((kind = 'start_timer') = (instance_id IS NULL)),
+    CHECK ((kind = 'start_timer') = (definition_id IS NOT NULL))
 );
 CREATE INDEX job_fetch_idx ON bpm.job (topic, due_at) WHERE retries > 0;
 CREATE INDEX job_due_idx ON bpm.job (due_at) WHERE retries > 0 AND kind <> 'external';
 CREATE INDEX job_instance_idx ON bpm.job (instance_id);
+CREATE INDEX job_start_timer_idx ON bpm.job (due_at) WHERE kind = 'start_timer';
 COMMENT ON TABLE bpm.job IS 'Work to do later or elsewhere; a job with no retries left is an incident';
 COMMENT ON COLUMN bpm.job.occurrence IS 'A repeating boundary timer: which occurrence of its cycle this job waits for (from 1), counted from cycle_start';
 

@@ -151,7 +151,7 @@ SELECT is(
     'a'::"char",
     'bpm.task_store.id is GENERATED ALWAYS AS IDENTITY');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.job')$$,
-    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('token_id', 'bigint'),
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('definition_id', 'bigint'), ('token_id', 'bigint'),
              ('node_id', 'text'), ('kind', 'text'), ('topic', 'text'), ('retries', 'integer'),
              ('attempts', 'integer'), ('due_at', 'timestamp with time zone'),
              ('locked_by', 'text'), ('lock_expires_at', 'timestamp with time zone'),
