@@ -9,7 +9,7 @@
 #  2. A timer fires and an async step and an SQL service task run without
 #     anyone calling bpm.run_jobs; the service's function runs as the role
 #     that deployed the definition, not as a superuser; the events name the
-#     runner as actor.
+#     runner as actor. A timer start event starts instances by itself.
 #  3. SIGHUP: fewer runners, the scheduler switched off (workers leave,
 #     bpm.run_jobs still works) and on again.
 #  4. A terminated scheduler is started again; a killed runner is replaced.
@@ -99,6 +99,19 @@ is( $node->safe_psql('app',
 is($node->safe_psql('app', "SELECT ok FROM bpm.verify_events($id)"),
 	't', 'the event chain of the instance verifies');
 wait_for_workers('runner', 'app', 2, 'pg_bpm.max_job_workers runners (default 2) serve the database');
+$node->safe_psql('app', q{
+SELECT bpm.deploy('{"key": "heartbeat",
+  "nodes": [{"id": "start", "type": "start_event", "timer": {"cycle": "R3/PT1S"}},
+            {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "end"}]}');
+});
+ok( $node->poll_query_until('app',
+		"SELECT count(*) = 3 FROM bpm.instance i JOIN bpm.definition d ON d.id = i.definition_id "
+		  . "WHERE d.key = 'heartbeat' AND i.state = 'completed'"),
+	'a timer start event R3/PT1S starts three instances by itself');
+is( $node->safe_psql('app',
+		"SELECT count(*) FROM bpm.job j JOIN bpm.definition d ON d.id = j.definition_id WHERE d.key = 'heartbeat'"),
+	'0', '... and its timer is gone after the third');
 
 # ---------------------------------------------------------------- 3. SIGHUP
 reload('pg_bpm.max_job_workers = 1');
