@@ -59,7 +59,7 @@ static const KindInfo kinds[] =
 };
 
 static const char *const top_properties[] =
-{"key", "name", "kind", "nodes", "flows", "documentation", NULL};
+{"key", "name", "kind", "nodes", "flows", "documentation", "due", NULL};
 static const char *const common_node_properties[] = {"id", "type", "name", "documentation", NULL};
 static const char *const flow_properties[] = {"id", "from", "to", "when", "default", "name", NULL};
 
@@ -850,6 +850,7 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 	g = palloc0(sizeof(BpmGraph));
 	g->key = c.key;
 	g->name = bpm_prop_string(c.key, top, "name", "the definition", false);
+	g->due = bpm_prop_duration(c.key, top, "due", "the definition");
 	g->start = collect_scope(&c, top, -1, "the definition");
 	g->nodes = c.nodes;
 	g->nnodes = c.nnodes;

@@ -172,6 +172,7 @@ typedef struct BpmGraph
 	int			start;			/* the top-level start event */
 	int		   *by_id;			/* node indexes sorted by id, for lookup */
 	Oid			owner;			/* role that deployed it: runs its scripts */
+	Interval   *due;			/* how long an instance may run (its SLA), or NULL */
 } BpmGraph;
 
 /* compile.c */

@@ -14,6 +14,7 @@
 #include "utils/jsonb.h"
 
 #include "engine.h"
+#include "schedule.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
 
@@ -87,12 +88,12 @@ bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
 					const char *business_key, const char *actor)
 {
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.instance (definition_id, business_key, data, started_by) "
-		"VALUES ($1, $2, $3, $4) RETURNING id",
-		4, {INT8OID, TEXTOID, JSONBOID, TEXTOID}
+		"INSERT INTO bpm.instance (definition_id, business_key, data, started_by, started_at, due_at) "
+		"VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+		6, {INT8OID, TEXTOID, JSONBOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
 	};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 	if (!JB_ROOT_IS_OBJECT(data))
 		ereport(ERROR,
@@ -107,6 +108,9 @@ bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
 	nulls[1] = BPM_NULL(business_key == NULL);
 	values[2] = JsonbPGetDatum(data);
 	values[3] = CStringGetTextDatum(actor);
+	values[4] = TimestampTzGetDatum(bpm_clock_now());
+	values[5] = inst->graph->due ? TimestampTzGetDatum(bpm_clock_after(inst->graph->due)) : (Datum) 0;
+	nulls[5] = BPM_NULL(inst->graph->due == NULL);
 	bpm_spi_run(&stmt, values, nulls);
 	inst->id = bpm_spi_int64(0, 1);
 	inst->chain.instance_id = inst->id;
@@ -219,14 +223,14 @@ bpm_instance_save(BpmInstance *inst)
 {
 	static BpmStatement stmt = {
 		"UPDATE bpm.instance SET data = $2, state = $3, "
-		"ended_at = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_at, now()) END, "
+		"ended_at = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_at, $8) END, "
 		"ended_by = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_by, $4) END, "
 		"end_reason = coalesce(end_reason, $5), "
 		"last_event_id = $6, last_event_hash = $7 WHERE id = $1",
-		7, {INT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, BYTEAOID}
+		8, {INT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, BYTEAOID, TIMESTAMPTZOID}
 	};
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bytea	   *hash;
 
 	if (!inst->dirty && !inst->chain.dirty)
@@ -244,6 +248,7 @@ bpm_instance_save(BpmInstance *inst)
 	nulls[5] = BPM_NULL(!inst->chain.has_hash);
 	values[6] = PointerGetDatum(hash);
 	nulls[6] = BPM_NULL(!inst->chain.has_hash);
+	values[7] = TimestampTzGetDatum(bpm_clock_now());
 	if (bpm_spi_run(&stmt, values, nulls) != 1)
 		elog(ERROR, "pg_bpm: instance %lld vanished while locked", (long long) inst->id);
 	inst->dirty = false;

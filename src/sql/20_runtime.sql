@@ -15,6 +15,7 @@ CREATE TABLE bpm.instance (
     data            jsonb NOT NULL DEFAULT '{}',
     started_at      timestamptz NOT NULL DEFAULT now(),
     started_by      text NOT NULL,
+    due_at          timestamptz,    -- the definition's "due": when the instance should have ended
     ended_at        timestamptz,
     ended_by        text,
     end_reason      text,
@@ -22,6 +23,7 @@ CREATE TABLE bpm.instance (
     last_event_hash bytea
 );
 CREATE INDEX instance_running_idx ON bpm.instance (definition_id) WHERE state = 'running';
+CREATE INDEX instance_due_idx ON bpm.instance (due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX instance_business_key_idx ON bpm.instance (business_key) WHERE business_key IS NOT NULL;
 COMMENT ON TABLE bpm.instance IS 'Process instances (and, later, cases); data holds the process variables';
 COMMENT ON COLUMN bpm.instance.last_event_hash IS 'Hash of the newest event of this instance: the anchor of its event chain';

@@ -16,7 +16,7 @@ COMMENT ON FUNCTION bpm.cancel(bigint, text) IS
 
 CREATE VIEW bpm.processes AS
 SELECT i.id, d.key, d.version, i.business_key, i.state, i.data,
-       i.started_at, i.started_by, i.ended_at, i.end_reason,
+       i.started_at, i.started_by, i.due_at, i.ended_at, i.end_reason,
        ARRAY(SELECT t.node_id FROM bpm.token t
               WHERE t.instance_id = i.id AND t.state <> 'scope'
               ORDER BY t.id) AS waiting_at

@@ -76,15 +76,27 @@ CREATE FUNCTION bpm.now() RETURNS timestamptz
 COMMENT ON FUNCTION bpm.now() IS
     'The engine''s clock: pg_bpm.mock_now when set, else the start of the transaction';
 
+-- Tasks and instances past their due date (a task's "due", a definition's
+-- "due"), on the engine's clock: open or running and overdue now, or ended
+-- late. completed_at is when the task was completed or the instance ended.
 CREATE VIEW bpm.sla_breaches AS
-SELECT t.id AS task_id, t.instance_id, i.business_key, d.key AS process_key, t.node_id,
-       t.title, t.status, t.assignee, t.candidate_groups, t.priority, t.due_at, t.completed_at,
-       coalesce(t.completed_at, bpm.now()) - t.due_at AS overdue_by
+SELECT 'task'::text AS kind, t.id AS task_id, t.instance_id, i.business_key, d.key AS process_key,
+       t.node_id, t.title, t.status, t.assignee, t.candidate_groups, t.priority, t.due_at,
+       t.completed_at, coalesce(t.completed_at, bpm.now()) - t.due_at AS overdue_by
   FROM bpm.task_store t
   JOIN bpm.instance i ON i.id = t.instance_id
   JOIN bpm.definition d ON d.id = i.definition_id
  WHERE t.due_at IS NOT NULL
    AND ((t.status = 'open' AND t.due_at < bpm.now())
-        OR (t.status = 'completed' AND t.completed_at > t.due_at));
+        OR (t.status = 'completed' AND t.completed_at > t.due_at))
+UNION ALL
+SELECT 'instance', NULL, i.id, i.business_key, d.key,
+       NULL, coalesce(d.name, d.key), i.state, NULL, NULL, NULL, i.due_at,
+       i.ended_at, coalesce(i.ended_at, bpm.now()) - i.due_at
+  FROM bpm.instance i
+  JOIN bpm.definition d ON d.id = i.definition_id
+ WHERE i.due_at IS NOT NULL
+   AND ((i.state = 'running' AND i.due_at < bpm.now())
+        OR (i.state = 'completed' AND i.ended_at > i.due_at));
 COMMENT ON VIEW bpm.sla_breaches IS
-    'Tasks past their due date: open and overdue now, or completed late';
+    'Tasks and instances past their due date: open or running and overdue now, or completed late';
