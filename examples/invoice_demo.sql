@@ -396,4 +396,49 @@ SELECT i.business_key, v.ok, v.first_bad_event, e.kind, e.data
  WHERE i.business_key = 'INV-1003';
 
 \echo
+\echo '=== 12. The background workers: time passes and jobs run by themselves'
+\echo
+-- The test and demo clusters start with pg_bpm.scheduler = off, so that
+-- nothing runs behind a transcript's back. Switch the workers on: the
+-- launcher starts a scheduler for this database, which sleeps until the
+-- next job is due; a commit that makes a job due sooner wakes it.
+ALTER SYSTEM SET pg_bpm.scheduler = on;
+SELECT pg_reload_conf();
+CREATE FUNCTION demo.thank_supplier(data jsonb) RETURNS jsonb LANGUAGE sql
+    AS $$ SELECT jsonb_build_object('thanked', data->>'supplier', 'by', current_user::text) $$;
+-- A reminder two seconds after an invoice is paid, and a daily report
+-- that the process starts itself on a cron schedule.
+SELECT bpm.deploy('{"key": "paid_reminder", "name": "Thank the supplier",
+  "nodes": [{"id": "paid", "type": "start_event"},
+            {"id": "wait", "type": "intermediate_event", "timer": {"duration": "PT2S"}},
+            {"id": "thank", "type": "service_task", "implementation": "sql",
+             "function": "demo.thank_supplier"},
+            {"id": "done", "type": "end_event"}],
+  "flows": [{"from": "paid", "to": "wait"}, {"from": "wait", "to": "thank"},
+            {"from": "thank", "to": "done"}]}') IS NOT NULL AS deployed;
+SELECT bpm.deploy('{"key": "daily_report", "name": "Open invoices report",
+  "nodes": [{"id": "nightly", "type": "start_event",
+             "timer": {"cron": "0 6 * * *", "timezone": "Europe/Berlin"}},
+            {"id": "report", "type": "user_task", "candidate_groups": ["accounting"]},
+            {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "nightly", "to": "report"}, {"from": "report", "to": "end"}]}') IS NOT NULL AS deployed;
+SET bpm.actor = 'carol';
+SELECT bpm.start('paid_reminder', '{"supplier": "ACME"}', 'THANKS-1') AS reminder \gset
+-- Wait (at most 30 s) for the workers: no one calls bpm.run_jobs.
+DO $$
+BEGIN
+    FOR i IN 1..300 LOOP
+        EXIT WHEN (SELECT state FROM bpm.instance WHERE business_key = 'THANKS-1') = 'completed';
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SELECT business_key, state, data FROM bpm.processes WHERE business_key = 'THANKS-1';
+SELECT kind, node_id, actor FROM bpm.history(:reminder) ORDER BY event_id;
+-- The daily report waits for its next 06:00 in Berlin:
+SELECT d.key, j.kind, j.due_at > now() AS in_the_future
+  FROM bpm.job j JOIN bpm.definition d ON d.id = j.definition_id;
+SELECT backend_type, datname FROM pg_stat_activity
+ WHERE backend_type LIKE 'pg_bpm%' ORDER BY backend_type;
+
+\echo
 \echo 'Done. Next: docs/concepts.md, docs/definitions.md, docs/sql-reference.md.'
