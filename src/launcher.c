@@ -116,13 +116,17 @@ is_running(SchedulerHandle *s)
 /*
  * Should the database get a scheduler now? Not while one runs, while a
  * backend that is dropping it holds it paused, once its scheduler found no
- * extension there, or within the restart delay.
+ * extension there, or, after a scheduler that stopped (state still
+ * scheduled: it did not leave for want of the extension), within the
+ * restart delay; *retry_ms is then when that delay ends.
  */
 static bool
 wants_scheduler(SchedulerHandle *s, TimestampTz now, long *retry_ms)
 {
 	BpmDbSlot  *slot;
 	bool		wanted;
+	bool		restarting;
+	long		waited_ms;
 
 	if (is_running(s))
 		return false;
@@ -131,11 +135,12 @@ wants_scheduler(SchedulerHandle *s, TimestampTz now, long *retry_ms)
 	if (slot && slot->paused_by != 0 && !bpm_backend_alive(slot->paused_by))
 		slot->paused_by = 0;
 	wanted = slot != NULL && slot->paused_by == 0 && slot->state != BPM_DB_WITHOUT_EXTENSION;
+	restarting = slot != NULL && slot->state == BPM_DB_SCHEDULED;
 	bpm_workers_unlock();
-	if (wanted && s->started_at != 0 &&
-		!TimestampDifferenceExceeds(s->started_at, now, BPM_RESTART_DELAY_MS))
+	waited_ms = (long) ((now - s->started_at) / 1000);
+	if (wanted && restarting && waited_ms < BPM_RESTART_DELAY_MS)
 	{
-		*retry_ms = Min(*retry_ms, BPM_RESTART_DELAY_MS);
+		*retry_ms = Min(*retry_ms, BPM_RESTART_DELAY_MS - waited_ms);
 		return false;
 	}
 	return wanted;

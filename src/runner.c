@@ -95,13 +95,12 @@ pick_due_job(TimestampTz now, DueJob *job)
 
 /* Do one job: remove it and move its token on. Runs in a subtransaction. */
 static void
-run_job(void *arg)
+run_job(DueJob *job)
 {
 	static BpmStatement remove = {
 		"DELETE FROM bpm.job WHERE id = $1",
 		1, {INT8OID}
 	};
-	DueJob	   *job = arg;
 	Datum		id = Int64GetDatum(job->id);
 	BpmInstance inst;
 	BpmNode    *node;
@@ -179,14 +178,31 @@ catch_bpmn_error(DueJob *job, ErrorData **error)
 }
 
 /*
+ * After the attempt rolled back, lock the instance (first, as every engine
+ * write does) and the job again. False when the job is gone or out of
+ * retries: another runner took it meanwhile and has done it.
+ */
+static bool
+lock_again(DueJob *job, BpmInstance *inst)
+{
+	static BpmStatement lock = {
+		"SELECT 1 FROM bpm.job WHERE id = $1 AND retries > 0 FOR UPDATE",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(job->id);
+
+	bpm_instance_lock(inst, job->instance_id, job->actor);
+	return bpm_spi_run(&lock, &id, NULL) == 1;
+}
+
+/*
  * Record a failed attempt, after the job's subtransaction rolled back: one
  * retry less and a later due date, or an incident. A BPMN error that an
  * error boundary event catches is not a failure.
  */
 static void
-record_failure(void *arg, ErrorData *error)
+record_failure(DueJob *job, ErrorData *error)
 {
-	DueJob	   *job = arg;
 	static BpmStatement fail = {
 		"UPDATE bpm.job SET retries = retries - 1, attempts = attempts + 1, last_error = $2 "
 		"WHERE id = $1 RETURNING retries, attempts",
@@ -200,7 +216,7 @@ record_failure(void *arg, ErrorData *error)
 	int32		left;
 	BpmInstance inst;
 
-	if (catch_bpmn_error(job, &error))
+	if (!lock_again(job, &inst) || catch_bpmn_error(job, &error))
 		return;
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
 	values[0] = Int64GetDatum(job->id);
@@ -233,41 +249,67 @@ is_job_failure(ErrorData *error)
 	return ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_OPERATOR_INTERVENTION;
 }
 
-/* Run a picked job in a subtransaction; its own failure is recorded after the rollback. */
-static void
-run_picked(void (*run) (void *), void (*on_failure) (void *, ErrorData *), void *job)
+/* One attempt at the next due job: what was picked, and for whom. */
+typedef struct Attempt
 {
-	ErrorData  *error = bpm_try(run, job);
+	const char *actor;
+	bool		picked;
+	bool		is_start_timer;
+	BpmStartTimerJob start;
+	DueJob		job;
+} Attempt;
 
-	if (error && !is_job_failure(error))
-		ReThrowError(error);
-	if (error)
-		on_failure(job, error);
+/*
+ * Pick the next due job and run it: start timers first (they are few),
+ * then the jobs of instances. Runs in a subtransaction, picking included:
+ * the job and instance rows are then locked and written by one
+ * (sub)transaction. A lock taken by the pass and a delete by its
+ * subtransaction would leave a multixact on every done job, and PostgreSQL
+ * never marks the index entries of such rows dead, so each pick would scan
+ * every job done since the last vacuum.
+ */
+static void
+attempt_next_job(void *arg)
+{
+	Attempt    *a = arg;
+	TimestampTz now = bpm_clock_now();
+
+	a->start.actor = a->actor;
+	a->job.actor = a->actor;
+	a->is_start_timer = bpm_start_timer_pick(now, &a->start);
+	if (a->is_start_timer)
+	{
+		a->picked = true;
+		show_running(a->start.id);
+		bpm_start_timer_fire(&a->start);
+		return;
+	}
+	a->picked = pick_due_job(now, &a->job);
+	if (a->picked)
+		run_job(&a->job);
 }
 
 /*
  * Run the next due job, if there is one, as the engine (the caller has
- * entered it): start timers first (they are few), then the jobs of
- * instances. The job runs in a subtransaction; its failure is recorded
+ * entered it), in a subtransaction; a failure of the job's own is recorded
  * after that rolled back. False when no job is due.
  */
 static bool
 run_next_job(const char *actor)
 {
-	BpmStartTimerJob start;
-	DueJob		job;
+	Attempt		a = {0};
+	ErrorData  *error;
 
-	start.actor = actor;
-	if (bpm_start_timer_pick(bpm_clock_now(), &start))
-	{
-		show_running(start.id);
-		run_picked(bpm_start_timer_fire, bpm_start_timer_failed, &start);
-		return true;
-	}
-	job.actor = actor;
-	if (!pick_due_job(bpm_clock_now(), &job))
-		return false;
-	run_picked(run_job, record_failure, &job);
+	a.actor = actor;
+	error = bpm_try(attempt_next_job, &a);
+	if (error == NULL)
+		return a.picked;
+	if (!a.picked || !is_job_failure(error))
+		ReThrowError(error);
+	if (a.is_start_timer)
+		bpm_start_timer_failed(&a.start, error);
+	else
+		record_failure(&a.job, error);
 	return true;
 }
 

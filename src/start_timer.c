@@ -166,13 +166,12 @@ rearm(BpmStartTimerJob *job)
 }
 
 /*
- * Start the instance of a due start timer and re-arm the timer. Runs in a
- * subtransaction of the pass (bpm_try).
+ * Start the instance of a due start timer and re-arm the timer. Runs in
+ * the subtransaction that picked it (runner.c).
  */
 void
-bpm_start_timer_fire(void *arg)
+bpm_start_timer_fire(BpmStartTimerJob *job)
 {
-	BpmStartTimerJob *job = arg;
 	BpmInstance inst;
 
 	bpm_instance_create(&inst, job->definition_id, bpm_jb_empty_object(), NULL, job->actor);
@@ -185,13 +184,21 @@ bpm_start_timer_fire(void *arg)
 
 /*
  * The start failed and was rolled back: record it on the definition (an
- * event outside any instance's chain) and go on with the schedule.
+ * event outside any instance's chain) and go on with the schedule, unless
+ * another runner took the timer meanwhile.
  */
 void
-bpm_start_timer_failed(void *arg, ErrorData *error)
+bpm_start_timer_failed(BpmStartTimerJob *job, ErrorData *error)
 {
-	BpmStartTimerJob *job = arg;
+	static BpmStatement lock = {
+		"SELECT 1 FROM bpm.job WHERE id = $1 FOR UPDATE SKIP LOCKED",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(job->id);
 	BpmEvent	ev = {0};
+
+	if (bpm_spi_run(&lock, &id, NULL) == 0)
+		return;
 
 	ev.kind = "start_failed";
 	ev.node_id = job->node_id;

@@ -23,7 +23,7 @@ typedef struct BpmStartTimerJob
 
 extern void bpm_start_timer_deployed(BpmGraph *graph, int64 definition_id);
 extern bool bpm_start_timer_pick(TimestampTz now, BpmStartTimerJob *job);
-extern void bpm_start_timer_fire(void *job);
-extern void bpm_start_timer_failed(void *job, ErrorData *error);
+extern void bpm_start_timer_fire(BpmStartTimerJob *job);
+extern void bpm_start_timer_failed(BpmStartTimerJob *job, ErrorData *error);
 
 #endif							/* BPM_START_TIMER_H */

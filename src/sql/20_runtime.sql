@@ -87,7 +87,7 @@ CREATE TABLE bpm.job (
     CHECK ((kind = 'start_timer') = (definition_id IS NOT NULL))
 );
 CREATE INDEX job_fetch_idx ON bpm.job (topic, due_at) WHERE retries > 0;
-CREATE INDEX job_due_idx ON bpm.job (due_at) WHERE retries > 0 AND kind <> 'external';
+CREATE INDEX job_due_idx ON bpm.job (due_at, id) WHERE retries > 0 AND kind <> 'external';
 CREATE INDEX job_instance_idx ON bpm.job (instance_id);
 CREATE INDEX job_start_timer_idx ON bpm.job (due_at) WHERE kind = 'start_timer';
 COMMENT ON TABLE bpm.job IS 'Work to do later or elsewhere; a job with no retries left is an incident';
