@@ -208,7 +208,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS sto
 -- unknown property at the top level; a kind other than process
 SELECT bpm.deploy('{"key": "bad", "version": 2, "nodes": []}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad", "kind": "case", "nodes": []}');
+SELECT bpm.deploy('{"key": "bad", "kind": "decision", "nodes": []}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 -- no nodes array; a node that is not an object

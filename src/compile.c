@@ -409,8 +409,9 @@ bpm_graph_find(const BpmGraph *graph, const char *node_id)
 	return -1;
 }
 
-static void
-index_nodes(Compiler *c, BpmGraph *g)
+/* Sort node indexes by id for bpm_graph_find; ids must be unique (processes and cases). */
+void
+bpm_index_nodes(const char *key, BpmGraph *g)
 {
 	int			i;
 
@@ -420,7 +421,8 @@ index_nodes(Compiler *c, BpmGraph *g)
 	qsort_arg(g->by_id, g->nnodes, sizeof(int), cmp_node_ids, g->nodes);
 	for (i = 1; i < g->nnodes; i++)
 		if (strcmp(g->nodes[g->by_id[i]].id, g->nodes[g->by_id[i - 1]].id) == 0)
-			invalid(c, "node id \"%s\" is used more than once", g->nodes[g->by_id[i]].id);
+			bpm_invalid_definition(key, "%s id \"%s\" is used more than once",
+								   g->is_case ? "plan item" : "node", g->nodes[g->by_id[i]].id);
 }
 
 static const char *
@@ -834,11 +836,14 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 				 errmsg("a definition's \"key\" must be a non-empty string, not %s",
 						v.type == jbvString ? "an empty string" : bpm_jb_type_name(&v))));
 	c.key = pnstrdup(v.val.string.val, v.val.string.len);
+	if (bpm_jb_get(top, "kind", &v) && v.type == jbvString && v.val.string.len == 4 &&
+		strncmp(v.val.string.val, "case", 4) == 0)
+		return bpm_case_compile(source, deploying);
 	bpm_prop_check_keys(c.key, top, "the definition", top_properties, NULL);
 	if (bpm_jb_get(top, "kind", &v) &&
 		!(v.type == jbvString && v.val.string.len == 7 &&
 		  strncmp(v.val.string.val, "process", 7) == 0))
-		invalid(&c, "\"kind\" must be \"process\"");
+		invalid(&c, "\"kind\" must be \"process\" or \"case\"");
 
 	c.maxnodes = c.maxflows = 16;
 	c.nodes = palloc(sizeof(BpmNode) * c.maxnodes);
@@ -857,7 +862,7 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 	g->flows = c.flows;
 	g->nflows = c.nflows;
 
-	index_nodes(&c, g);
+	bpm_index_nodes(c.key, g);
 	link_flows(&c, g);
 	link_boundaries(&c, g);
 	check_node_flows(&c, g);

@@ -130,20 +130,27 @@ bpm_graph_get(int64 definition_id)
 
 /* The id of the latest version of a process key; 42704 if there is none. */
 int64
-bpm_definition_latest(const char *key)
+bpm_definition_latest(const char *key, const char *kind)
 {
 	static BpmStatement stmt = {
-		"SELECT id FROM bpm.definition WHERE key = $1 AND kind = 'process' "
-		"ORDER BY version DESC LIMIT 1",
+		"SELECT id, kind FROM bpm.definition WHERE key = $1 ORDER BY version DESC LIMIT 1",
 		1, {TEXTOID}
 	};
 	Datum		arg = CStringGetTextDatum(key);
+	char	   *found;
 
 	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("process definition \"%s\" does not exist", key),
+				 errmsg("%s definition \"%s\" does not exist", kind, key),
 				 errhint("Deploy it with bpm.deploy(definition jsonb); bpm.definitions lists what is deployed.")));
+	found = bpm_spi_text(0, 2);
+	if (strcmp(found, kind) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a %s, not a %s", key, found, kind),
+				 errhint("%s", strcmp(found, "case") == 0 ? "Open cases with bpm.open_case."
+						 : "Start processes with bpm.start.")));
 	return bpm_spi_int64(0, 1);
 }
 
@@ -212,7 +219,8 @@ store_nodes(int64 id, BpmGraph *g)
 
 		values[0] = Int64GetDatum(id);
 		values[1] = CStringGetTextDatum(n->id);
-		values[2] = CStringGetTextDatum(bpm_node_kind_name(n->kind));
+		values[2] = CStringGetTextDatum(g->is_case ? bpm_case_item_type(n->kind)
+										: bpm_node_kind_name(n->kind));
 		values[3] = n->name ? CStringGetTextDatum(n->name) : (Datum) 0;
 		nulls[3] = BPM_NULL(n->name == NULL);
 		values[4] = n->scope >= 0 ? CStringGetTextDatum(g->nodes[n->scope].id) : (Datum) 0;
@@ -299,12 +307,12 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 				 const char *actor, Oid deployer)
 {
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.definition (key, version, name, source, content_hash, deployed_by, deployed_by_oid) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-		7, {TEXTOID, INT4OID, TEXTOID, JSONBOID, BYTEAOID, TEXTOID, OIDOID}
+		"INSERT INTO bpm.definition (key, version, name, source, content_hash, deployed_by, deployed_by_oid, kind) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+		8, {TEXTOID, INT4OID, TEXTOID, JSONBOID, BYTEAOID, TEXTOID, OIDOID, TEXTOID}
 	};
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int64		id;
 	BpmEvent	ev = {0};
 	const char *keys[2] = {"key", "version"};
@@ -318,6 +326,7 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 	values[4] = PointerGetDatum(hash);
 	values[5] = CStringGetTextDatum(actor);
 	values[6] = ObjectIdGetDatum(deployer);
+	values[7] = CStringGetTextDatum(g->is_case ? "case" : "process");
 	insert_definition(&stmt, values, nulls, g->key);
 	id = bpm_spi_int64(0, 1);
 

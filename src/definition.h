@@ -29,8 +29,30 @@ typedef enum BpmNodeKind
 	BPM_PARALLEL_GATEWAY,
 	BPM_INCLUSIVE_GATEWAY,
 	BPM_SUBPROCESS,
-	BPM_BOUNDARY_EVENT
+	BPM_BOUNDARY_EVENT,
+	/* plan items of a case (case_compile.c); a case's human task is a BPM_USER_TASK */
+	BPM_STAGE,
+	BPM_MILESTONE,
+	BPM_TIMER_LISTENER,
+	BPM_USER_LISTENER,
+	BPM_PROCESS_TASK,
+	BPM_CASE_TASK
 } BpmNodeKind;
+
+/*
+ * A sentry of a case plan item: every on-part must have happened ("triage.complete",
+ * "file.documents") and the if-part must hold over the case file.
+ */
+typedef struct BpmSentry
+{
+	int			nparts;
+	char	  **parts;
+	JsonPath   *condition;		/* NULL: none */
+	char	   *condition_text;
+	int			nfields;		/* the top-level case-file fields the if-part reads */
+	char	  **fields;
+	bool		any_field;		/* it may read any field ($, $.*, $[*], ...) */
+} BpmSentry;
 
 typedef enum BpmTimerKind
 {
@@ -148,6 +170,19 @@ typedef struct BpmNode
 
 	/* inclusive join: which nodes of the same scope can still reach it */
 	bool	   *reaches_me;
+
+	/* case plan item (scope: index of its stage, -1 for the case plan) */
+	int			nentry;
+	BpmSentry  *entry;
+	int			nexit;
+	BpmSentry  *exit;
+	bool		item_required;	/* the case (or stage) cannot complete without it */
+	bool		manual;			/* waits enabled until someone starts it */
+	bool		repeat;			/* a new occurrence each time it is entered again */
+	bool		discretionary;	/* exists only once planned at run time */
+	JsonPath   *applicability;	/* discretionary: may it be planned now? */
+	char	   *applicability_text;
+	bool		auto_complete;	/* stage: completes when its work is done */
 } BpmNode;
 
 typedef struct BpmFlow
@@ -171,12 +206,20 @@ typedef struct BpmGraph
 	BpmFlow    *flows;
 	int			start;			/* the top-level start event */
 	int		   *by_id;			/* node indexes sorted by id, for lookup */
+	bool		is_case;		/* a case plan (nodes are its plan items), not a process */
+	int			nexit;			/* case: exit criteria of the whole case */
+	BpmSentry  *exit;
+	bool		auto_complete;	/* case: completes when its plan's work is done */
 	Oid			owner;			/* role that deployed it: runs its scripts */
 	Interval   *due;			/* how long an instance may run (its SLA), or NULL */
 } BpmGraph;
 
 /* compile.c */
 extern BpmGraph *bpm_graph_compile(Jsonb *source, bool deploying);
+/* case_compile.c */
+extern BpmGraph *bpm_case_compile(Jsonb *source, bool deploying);
+extern void bpm_index_nodes(const char *key, BpmGraph *g);
+extern const char *bpm_case_item_type(BpmNodeKind kind);
 extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
 extern const char *bpm_node_kind_name(BpmNodeKind kind);
 extern int	bpm_graph_catching(const BpmGraph *graph, int node, const char *code);
@@ -184,6 +227,6 @@ extern bool bpm_node_escalates(const BpmNode *node);
 
 /* definition.c */
 extern BpmGraph *bpm_graph_get(int64 definition_id);
-extern int64 bpm_definition_latest(const char *key);
+extern int64 bpm_definition_latest(const char *key, const char *kind);
 
 #endif							/* BPM_DEFINITION_H */

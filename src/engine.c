@@ -567,6 +567,10 @@ enter(Run *run, int t)
 		case BPM_BOUNDARY_EVENT:
 			elog(ERROR, "pg_bpm: a token entered boundary event \"%s\" by a flow", node->id);
 			break;
+		default:
+			/* case plan items: a case has no tokens (case.c) */
+			elog(ERROR, "pg_bpm: a token entered plan item \"%s\"", node->id);
+			break;
 	}
 }
 

@@ -225,7 +225,7 @@ bpm_instance_save(BpmInstance *inst)
 		"UPDATE bpm.instance SET data = $2, state = $3, "
 		"ended_at = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_at, $8) END, "
 		"ended_by = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_by, $4) END, "
-		"end_reason = coalesce(end_reason, $5), "
+		"end_reason = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(end_reason, $5) END, "
 		"last_event_id = $6, last_event_hash = $7 WHERE id = $1",
 		8, {INT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, BYTEAOID, TIMESTAMPTZOID}
 	};

@@ -12,6 +12,7 @@
 #include "utils/jsonb.h"
 
 #include "actor.h"
+#include "case.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
@@ -35,6 +36,7 @@ bpm_start(PG_FUNCTION_ARGS)
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
+	int64		definition_id;
 
 	bpm_require_arg(fcinfo, 0, "process key");
 	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -42,7 +44,8 @@ bpm_start(PG_FUNCTION_ARGS)
 	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	bpm_engine_enter(&saved);
-	bpm_instance_create(&inst, bpm_definition_latest(key), data, business_key, actor);
+	definition_id = bpm_definition_latest(key, "process");
+	bpm_instance_create(&inst, definition_id, data, business_key, actor);
 	bpm_engine_start(&inst);
 	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(inst.id);
@@ -72,7 +75,10 @@ bpm_cancel(PG_FUNCTION_ARGS)
 	bpm_engine_enter(&saved);
 	bpm_instance_lock(&inst, instance_id, actor);
 	bpm_instance_require_running(&inst, "cancel");
-	bpm_engine_cancel(&inst, reason);
+	if (inst.graph->is_case)
+		bpm_case_cancel(&inst, reason);
+	else
+		bpm_engine_cancel(&inst, reason);
 	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

@@ -30,6 +30,7 @@
 #include "utils/snapmgr.h"
 
 #include "actor.h"
+#include "case.h"
 #include "boundary.h"
 #include "engine.h"
 #include "jsonb_util.h"
@@ -114,8 +115,14 @@ run_job(DueJob *job)
 		return;
 	}
 	bpm_spi_run(&remove, &id, NULL);
-	bpm_event(&inst, strcmp(job->kind, "timer") == 0 ? "timer_fired" : "job_completed",
+	bpm_event(&inst, strcmp(job->kind, "timer") == 0 || strcmp(job->kind, "case_timer") == 0
+			  ? "timer_fired" : "job_completed",
 			  job->node_id, 0, job->id, NULL);
+	if (strcmp(job->kind, "case_timer") == 0)
+	{
+		bpm_case_timer_fired(&inst, job->token_id);
+		return;
+	}
 	if (strcmp(job->kind, "escalation") == 0)
 	{
 		/* the task stays where it is, in other hands, unless a boundary takes over */

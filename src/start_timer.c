@@ -92,7 +92,7 @@ bpm_start_timer_deployed(BpmGraph *graph, int64 definition_id)
 		"WHERE j.kind = 'start_timer' AND d.id = j.definition_id AND d.key = $1 AND d.id <> $2",
 		2, {TEXTOID, INT8OID}
 	};
-	BpmNode    *start = &graph->nodes[graph->start];
+	BpmNode    *start;
 	TimestampTz now = bpm_clock_now();
 	TimestampTz due;
 	int			occurrence;
@@ -101,6 +101,9 @@ bpm_start_timer_deployed(BpmGraph *graph, int64 definition_id)
 	values[0] = CStringGetTextDatum(graph->key);
 	values[1] = Int64GetDatum(definition_id);
 	bpm_spi_run(&disarm, values, NULL);
+	if (graph->is_case)
+		return;
+	start = &graph->nodes[graph->start];
 	if (start->timer.kind == BPM_TIMER_NONE)
 		return;
 	if (!next_occurrence(&start->timer, now, now, 0, &due, &occurrence))

@@ -37,6 +37,7 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "case.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
@@ -551,6 +552,12 @@ bpm_task_update(PG_FUNCTION_ARGS)
 		/* an escalation task is a record of who looked into it: nothing moves */
 		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
 		bpm_instance_save(&inst);
+	}
+	else if (completing && inst.graph->is_case)
+	{
+		/* a human task of a case: its output goes into the case file, its item completes */
+		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
+		bpm_case_task_completed(&inst, cur.token_id, next.output);
 	}
 	else if (completing)
 	{

@@ -72,7 +72,7 @@ CREATE TABLE bpm.job (
     node_id         text NOT NULL,
     kind            text NOT NULL DEFAULT 'external'
                     CHECK (kind IN ('external', 'timer', 'async', 'service', 'escalation', 'boundary',
-                                    'start_timer')),
+                                    'start_timer', 'case_timer')),
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,

@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(105);
+SELECT plan(106);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -83,10 +83,11 @@ SELECT is(
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'task_store',
-          'token']);
+    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'plan_item',
+          'task_store', 'token']);
 SELECT views_are('bpm',
-    ARRAY['definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks', 'worklist']);
+    ARRAY['case_plan', 'cases', 'definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks',
+          'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
 SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
 SELECT is(
@@ -217,7 +218,9 @@ SELECT results_eq(
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'assign', 'bpmn_error', 'cancel', 'claim', 'complete_job', 'complete_task', 'current_actor', 'deploy',
+    'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'complete_job', 'complete_task',
+    'current_actor', 'deploy', 'disable_item', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
+    'start_item', 'trigger_listener', 'update_case',
     'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
     'run_jobs', 'start', 'task_refuse_write', 'task_update', 'throw_error', 'unclaim',
     'verify_events']);
@@ -271,19 +274,28 @@ SELECT results_eq(
       ('bpmn_error', 'code text, message text DEFAULT NULL::text', 'void'),
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
       ('claim', 'task_id bigint', 'void'),
+      ('close_case', 'case_id bigint, outcome text', 'void'),
       ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('complete_task', 'task_id bigint, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('current_actor', '', 'text'),
       ('deploy', 'definition jsonb', 'bigint'),
+      ('disable_item', 'case_id bigint, item_id text', 'void'),
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
       ('now', '', 'timestamp with time zone'),
+      ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
+      ('plan_item', 'case_id bigint, item_id text', 'bigint'),
+      ('reenable_item', 'case_id bigint, item_id text', 'void'),
+      ('reopen_case', 'case_id bigint, reason text', 'void'),
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
       ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
+      ('start_item', 'case_id bigint, item_id text', 'bigint'),
       ('throw_error', 'job_id bigint, worker text, code text, message text DEFAULT NULL::text', 'void'),
+      ('trigger_listener', 'case_id bigint, listener_id text', 'void'),
       ('unclaim', 'task_id bigint', 'void'),
+      ('update_case', 'case_id bigint, patch jsonb', 'void'),
       ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
     'the API functions have exactly these arguments (names, types, defaults) and results');
 
@@ -292,6 +304,7 @@ SELECT triggers_are('bpm', 'task', ARRAY['task_refuse_write', 'task_update']);
 SELECT triggers_are('bpm', 'task_store', '{}'::name[]);
 SELECT triggers_are('bpm', 'event', ARRAY['event_append_only', 'event_no_truncate']);
 SELECT triggers_are('bpm', 'job', ARRAY['job_wake_scheduler']);
+SELECT triggers_are('bpm', 'cases', ARRAY['case_update']);
 SELECT results_eq(
     $$SELECT pg_get_triggerdef(t.oid)
         FROM pg_trigger t
@@ -330,9 +343,10 @@ SELECT results_eq(
         FROM pg_class c, aclexplode(c.relacl) a
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2$$,
-    $$VALUES ('actor_group', 'SELECT'), ('definition', 'SELECT'), ('definitions', 'SELECT'),
+    $$VALUES ('actor_group', 'SELECT'), ('case_plan', 'SELECT'), ('cases', 'SELECT'),
+             ('definition', 'SELECT'), ('definitions', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
-             ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'),
+             ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'), ('plan_item', 'SELECT'),
              ('processes', 'SELECT'), ('sla_breaches', 'SELECT'), ('task', 'SELECT'),
              ('task_store', 'SELECT'),
              ('tasks', 'SELECT'), ('token', 'SELECT'), ('worklist', 'SELECT')$$,
@@ -343,10 +357,11 @@ SELECT results_eq(
         JOIN pg_attribute att ON att.attrelid = c.oid, aclexplode(att.attacl) a
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2, 3$$,
-    $$VALUES ('task', 'assignee', 'UPDATE'), ('task', 'due_at', 'UPDATE'),
+    $$VALUES ('cases', 'data', 'UPDATE'),
+             ('task', 'assignee', 'UPDATE'), ('task', 'due_at', 'UPDATE'),
              ('task', 'output', 'UPDATE'), ('task', 'priority', 'UPDATE'),
              ('task', 'status', 'UPDATE')$$,
-    'PUBLIC is granted column UPDATE only on the view bpm.task (status, output, assignee, priority, due_at)');
+    'PUBLIC is granted column UPDATE only on the views bpm.task (status, output, assignee, priority, due_at) and bpm.cases (data)');
 SELECT results_eq(
     $$SELECT a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a
        WHERE n.nspname = 'bpm' AND a.grantee = 0$$,
@@ -412,7 +427,8 @@ SELECT is(
     ARRAY(SELECT c.relname || '.' || att.attname
             FROM pg_class c JOIN pg_attribute att ON att.attrelid = c.oid
            WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind IN ('r', 'v')
-             AND c.oid <> 'bpm.task'::regclass AND att.attnum > 0 AND NOT att.attisdropped
+             AND c.oid NOT IN ('bpm.task'::regclass, 'bpm.cases'::regclass)
+             AND att.attnum > 0 AND NOT att.attisdropped
              AND has_column_privilege('bpm_tap_nobody', c.oid, att.attnum, 'INSERT,UPDATE,REFERENCES')
            ORDER BY 1),
     '{}'::text[],

@@ -61,9 +61,9 @@ SELECT pg_temp.deploy_fails('{"key": "", "nodes": []}',
 SELECT pg_temp.deploy_fails('{"key": "bad", "nodes": [], "owner": "me"}',
     'definition "bad": the definition has unknown property "owner"',
     'deploy: an unknown top-level property');
-SELECT pg_temp.deploy_fails('{"key": "bad", "kind": "case", "nodes": []}',
-    'definition "bad": "kind" must be "process"',
-    'deploy: a kind other than process');
+SELECT pg_temp.deploy_fails('{"key": "bad", "kind": "decision", "nodes": []}',
+    'definition "bad": "kind" must be "process" or "case"',
+    'deploy: a kind other than process or case');
 SELECT pg_temp.deploy_fails('{"key": "bad", "name": 1, "nodes": []}',
     'definition "bad": the definition: "name" must be a string, not number',
     'deploy: a name that is not a string');

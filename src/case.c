@@ -1,0 +1,446 @@
+/*
+ * src/case.c
+ *
+ * The lifecycle of plan items (CMMN 1.1, in snake case), one bpm.plan_item
+ * row per occurrence:
+ *
+ *   (created) available --entry satisfied--> active --complete--> completed
+ *                |   \--manual--> enabled --start_item--> active
+ *                |                   \--disable--> disabled --reenable--> enabled
+ *                \--milestone / listener: occur--> completed
+ *   any of available, enabled, disabled, active --exit criterion, stage or case ends--> terminated
+ *
+ * The case plan itself is the row with item_id '' (type case_plan): active
+ * while the case runs. An active stage creates its items; a stage (or the
+ * case, with "auto_complete") completes when no item is active and every
+ * required item has completed, and its items still waiting end with it.
+ * A repeating item comes back: without entry criteria, a new occurrence
+ * once one completes; with entry criteria, a new available occurrence as
+ * soon as one proceeds, so that the criteria can be met again.
+ *
+ * Every transition is an event of the case (item_<transition>) and an
+ * on-part that sentries may listen to (case_sentry.c). Everything runs
+ * under the case's instance row lock, in the caller's transaction.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+
+#include "case.h"
+#include "jsonb_util.h"
+#include "schedule.h"
+#include "spi_util.h"
+
+static void create_item(BpmCaseRun *run, int node, int64 stage_id);
+static void after_end(BpmCaseRun *run, BpmItem *item, bool completed);
+
+void
+bpm_case_run_init(BpmCaseRun *run, BpmInstance *inst)
+{
+	memset(run, 0, sizeof(BpmCaseRun));
+	run->inst = inst;
+	run->g = inst->graph;
+}
+
+bool
+bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item)
+{
+	static BpmStatement stmt = {
+		"SELECT item_id, coalesce(stage_id, 0), occurrence, state, coalesce(task_id, 0) "
+		"FROM bpm.plan_item WHERE id = $1",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(item_id);
+	char	   *node_id;
+
+	if (bpm_spi_run(&stmt, &id, NULL) == 0)
+		return false;
+	node_id = bpm_spi_text(0, 1);
+	item->id = item_id;
+	item->node = node_id[0] ? bpm_graph_find(run->g, node_id) : -1;
+	item->stage_id = bpm_spi_int64(0, 2);
+	item->occurrence = bpm_spi_int32(0, 3);
+	item->state = bpm_spi_text(0, 4);
+	item->task_id = bpm_spi_int64(0, 5);
+	return true;
+}
+
+static const char *
+item_id_of(BpmCaseRun *run, BpmItem *item)
+{
+	return item->node >= 0 ? run->g->nodes[item->node].id : NULL;
+}
+
+/* Record a transition: the row, an event, and an on-part for the sentries. */
+void
+bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state, const char *name)
+{
+	static BpmStatement stmt = {
+		"UPDATE bpm.plan_item SET state = $2, updated_at = $3 WHERE id = $1",
+		3, {INT8OID, TEXTOID, TIMESTAMPTZOID}
+	};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(item->id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = TimestampTzGetDatum(bpm_clock_now());
+	bpm_spi_run(&stmt, values, NULL);
+	item->state = pstrdup(state);
+	bpm_event(run->inst, psprintf("item_%s", name), item_id_of(run, item), item->task_id, 0,
+			  bpm_jb_build(2, (const char *[]) {"occurrence", "state"},
+						   (Jsonb *[]) {bpm_jb_int(item->occurrence), bpm_jb_string(state)}));
+	if (item->node >= 0)
+		bpm_case_happened(run, item_id_of(run, item), name);
+}
+
+static bool
+is_over(const char *state)
+{
+	return strcmp(state, "completed") == 0 || strcmp(state, "terminated") == 0;
+}
+
+static int64
+insert_item(BpmCaseRun *run, const char *item_id, const char *type, int64 stage_id,
+			const char *state)
+{
+	static BpmStatement stmt = {
+		"INSERT INTO bpm.plan_item (case_id, item_id, type, stage_id, occurrence, state, "
+		"created_at, updated_at) "
+		"VALUES ($1, $2, $3, $4, 1 + (SELECT count(*) FROM bpm.plan_item "
+		"WHERE case_id = $1 AND item_id = $2), $5, $6, $6) RETURNING id",
+		6, {INT8OID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID}
+	};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(run->inst->id);
+	values[1] = CStringGetTextDatum(item_id);
+	values[2] = CStringGetTextDatum(type);
+	values[3] = Int64GetDatum(stage_id);
+	nulls[3] = BPM_NULL(stage_id == 0);
+	values[4] = CStringGetTextDatum(state);
+	values[5] = TimestampTzGetDatum(bpm_clock_now());
+	bpm_spi_run(&stmt, values, nulls);
+	return bpm_spi_int64(0, 1);
+}
+
+/* The case plan's own row, created when the case opens. */
+int64
+bpm_case_plan_create(BpmCaseRun *run)
+{
+	return insert_item(run, "", "case_plan", 0, "active");
+}
+
+static void
+create_children(BpmCaseRun *run, BpmItem *stage)
+{
+	int			i;
+
+	for (i = 0; i < run->g->nnodes; i++)
+		if (run->g->nodes[i].scope == stage->node && !run->g->nodes[i].discretionary)
+			create_item(run, i, stage->id);
+}
+
+static void
+arm_timer(BpmCaseRun *run, BpmNode *node, int64 item_id)
+{
+	bpm_activity_create_job(run->inst, node, item_id, "case_timer",
+							bpm_timer_due(run->inst, node));
+}
+
+/* A new occurrence of a plan item in a stage: available, then as far as it goes. */
+static void
+create_item(BpmCaseRun *run, int node, int64 stage_id)
+{
+	BpmNode    *n = &run->g->nodes[node];
+	BpmItem		item;
+
+	bpm_case_item_read(run, insert_item(run, n->id, bpm_case_item_type(n->kind), stage_id,
+										"available"), &item);
+	bpm_event(run->inst, "item_create", n->id, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"occurrence", "state"},
+						   (Jsonb *[]) {bpm_jb_int(item.occurrence), bpm_jb_string("available")}));
+	bpm_case_happened(run, n->id, "create");
+	if (n->kind == BPM_TIMER_LISTENER)
+		arm_timer(run, n, item.id);
+	else if (n->kind != BPM_USER_LISTENER && bpm_case_entry_ready(run, &item))
+		bpm_case_proceed(run, &item);
+}
+
+void
+bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name)
+{
+	static BpmStatement set_task = {
+		"UPDATE bpm.plan_item SET task_id = $2 WHERE id = $1",
+		2, {INT8OID, INT8OID}
+	};
+	BpmNode    *node = &run->g->nodes[item->node];
+
+	if (node->kind == BPM_USER_TASK)
+	{
+		Datum		values[2];
+
+		item->task_id = bpm_activity_create_task(run->inst, node, item->id);
+		values[0] = Int64GetDatum(item->id);
+		values[1] = Int64GetDatum(item->task_id);
+		bpm_spi_run(&set_task, values, NULL);
+	}
+	bpm_case_set_state(run, item, "active", name);
+	if (node->kind == BPM_STAGE)
+	{
+		create_children(run, item);
+		after_end(run, item, false);	/* an empty stage, or one whose items all ended at once */
+	}
+}
+
+/* The entry criteria of an available occurrence are met. */
+void
+bpm_case_proceed(BpmCaseRun *run, BpmItem *item)
+{
+	BpmNode    *node = &run->g->nodes[item->node];
+
+	if (node->kind == BPM_MILESTONE)
+	{
+		bpm_case_set_state(run, item, "completed", "occur");
+		after_end(run, item, true);
+	}
+	else if (node->manual)
+		bpm_case_set_state(run, item, "enabled", "enable");
+	else
+		bpm_case_activate(run, item, "start");
+	if (node->repeat && node->nentry > 0)
+		create_item(run, item->node, item->stage_id);
+}
+
+static void end_children(BpmCaseRun *run, BpmItem *stage);
+
+static void
+terminate(BpmCaseRun *run, BpmItem *item, const char *name)
+{
+	if (is_over(item->state))
+		return;
+	if (item->node >= 0 && run->g->nodes[item->node].kind == BPM_STAGE)
+		end_children(run, item);
+	bpm_activity_cancel_work(run->inst, item->id);
+	bpm_case_set_state(run, item, "terminated", name);
+}
+
+/* The stage ends: what still waits in it ends too. */
+static void
+end_children(BpmCaseRun *run, BpmItem *stage)
+{
+	static BpmStatement waiting = {
+		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 "
+		"AND state NOT IN ('completed', 'terminated') ORDER BY id",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(stage->id);
+	int			n = bpm_spi_run(&waiting, &id, NULL);
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		ids[i] = bpm_spi_int64(i, 1);
+	for (i = 0; i < n; i++)
+	{
+		BpmItem		child;
+
+		if (bpm_case_item_read(run, ids[i], &child))
+			terminate(run, &child, "exit");
+	}
+}
+
+/* An exit criterion of the item is met. */
+void
+bpm_case_exit(BpmCaseRun *run, BpmItem *item)
+{
+	if (item->node < 0)
+	{
+		bpm_case_close(run, "exit", NULL);
+		return;
+	}
+	terminate(run, item, "exit");
+	after_end(run, item, false);
+}
+
+/*
+ * Has every required item of the stage completed, and is none active?
+ * Names the first that has not, for close_case's message.
+ */
+static bool
+stage_done(BpmCaseRun *run, BpmItem *stage, const char **blocking)
+{
+	static BpmStatement active = {
+		"SELECT item_id FROM bpm.plan_item WHERE stage_id = $1 AND state = 'active' LIMIT 1",
+		1, {INT8OID}
+	};
+	static BpmStatement completed = {
+		"SELECT 1 FROM bpm.plan_item WHERE stage_id = $1 AND item_id = $2 AND state = 'completed'",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		values[2];
+	int			i;
+
+	values[0] = Int64GetDatum(stage->id);
+	if (bpm_spi_run(&active, values, NULL) > 0)
+	{
+		*blocking = bpm_spi_text(0, 1);
+		return false;
+	}
+	for (i = 0; i < run->g->nnodes; i++)
+	{
+		BpmNode    *n = &run->g->nodes[i];
+
+		if (n->scope != stage->node || !n->item_required)
+			continue;
+		values[1] = CStringGetTextDatum(n->id);
+		if (bpm_spi_run(&completed, values, NULL) == 0)
+		{
+			*blocking = n->id;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Completes the stage (or the case) when its work is done and it completes by itself. */
+static void
+complete_stage_if_done(BpmCaseRun *run, int64 stage_id)
+{
+	BpmItem		stage;
+	const char *blocking;
+	bool		automatic;
+
+	if (!bpm_case_item_read(run, stage_id, &stage) || strcmp(stage.state, "active") != 0)
+		return;
+	automatic = stage.node >= 0 ? run->g->nodes[stage.node].auto_complete : run->g->auto_complete;
+	if (!automatic || !stage_done(run, &stage, &blocking))
+		return;
+	end_children(run, &stage);
+	if (stage.node < 0)
+	{
+		bpm_case_close(run, "complete", NULL);
+		return;
+	}
+	bpm_case_set_state(run, &stage, "completed", "complete");
+	after_end(run, &stage, true);
+}
+
+/*
+ * After an item completed or ended (or, for a stage just started, to see
+ * whether it is already done): bring back a repeating item without entry
+ * criteria, and see whether its stage is done.
+ */
+static void
+after_end(BpmCaseRun *run, BpmItem *item, bool completed)
+{
+	BpmNode    *node = item->node >= 0 ? &run->g->nodes[item->node] : NULL;
+
+	if (node && node->kind == BPM_STAGE && !is_over(item->state))
+	{
+		complete_stage_if_done(run, item->id);
+		return;
+	}
+	if (completed && node && node->repeat && node->nentry == 0)
+		create_item(run, item->node, item->stage_id);
+	complete_stage_if_done(run, item->stage_id);
+}
+
+/*
+ * The case ends: "complete" (its plan's work is done, or close_case) or
+ * "exit" (an exit criterion of the case). Items that still wait end; the
+ * case plan's row records it; the instance completes or is terminated.
+ */
+void
+bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome)
+{
+	static BpmStatement root = {
+		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND stage_id IS NULL",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(run->inst->id);
+	BpmItem		plan;
+	bool		completing = strcmp(how, "complete") == 0;
+
+	bpm_spi_run(&root, &id, NULL);
+	if (!bpm_case_item_read(run, bpm_spi_int64(0, 1), &plan) || is_over(plan.state))
+		return;
+	end_children(run, &plan);
+	bpm_case_set_state(run, &plan, completing ? "completed" : "terminated", how);
+	bpm_instance_end(run->inst, completing ? "completed" : "terminated",
+					 outcome ? outcome : completing ? NULL : "exit criterion of the case");
+}
+
+/* A task of the case was completed (task.c): its output goes into the case file. */
+void
+bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output)
+{
+	BpmCaseRun	run;
+	BpmItem		item;
+	Jsonb	   *before = inst->data;
+
+	bpm_case_run_init(&run, inst);
+	if (!bpm_case_item_read(&run, item_id, &item) || strcmp(item.state, "active") != 0)
+		elog(ERROR, "pg_bpm: task of plan item %lld completed while the item is not active",
+			 (long long) item_id);
+	bpm_instance_merge(inst, output, run.g->nodes[item.node].id, item.task_id, 0);
+	bpm_case_file_changed(&run, before, inst->data);
+	bpm_case_set_state(&run, &item, "completed", "complete");
+	after_end(&run, &item, true);
+	bpm_case_settle(&run);
+	bpm_instance_save(inst);
+}
+
+/* A timer listener's job fell due (runner.c). */
+void
+bpm_case_timer_fired(BpmInstance *inst, int64 item_id)
+{
+	BpmCaseRun	run;
+	BpmItem		item;
+
+	bpm_case_run_init(&run, inst);
+	if (!bpm_case_item_read(&run, item_id, &item) || strcmp(item.state, "available") != 0)
+		return;
+	bpm_case_set_state(&run, &item, "completed", "occur");
+	after_end(&run, &item, true);
+	bpm_case_settle(&run);
+	bpm_instance_save(inst);
+}
+
+/* bpm.cancel of a case: its items end with it, and nothing listens any more. */
+void
+bpm_case_cancel(BpmInstance *inst, const char *reason)
+{
+	BpmCaseRun	run;
+
+	bpm_case_run_init(&run, inst);
+	bpm_case_close(&run, "terminate", reason ? reason : "cancelled");
+	bpm_instance_save(inst);
+}
+
+/* The case opened: its plan's items are created and go as far as they can. */
+void
+bpm_case_start_plan(BpmCaseRun *run, int64 plan_id)
+{
+	BpmItem		plan;
+
+	bpm_case_item_read(run, plan_id, &plan);
+	create_children(run, &plan);
+	after_end(run, &plan, false);
+}
+
+/* A discretionary item, planned by someone: a new occurrence in its stage. */
+void
+bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_id)
+{
+	create_item(run, node, stage_id);
+}
+
+/* A user listener occurs. */
+void
+bpm_case_occur(BpmCaseRun *run, BpmItem *item)
+{
+	bpm_case_set_state(run, item, "completed", "occur");
+	after_end(run, item, true);
+}

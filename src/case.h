@@ -1,0 +1,58 @@
+/*
+ * src/case.h
+ *
+ * Cases (CMMN): a case is an instance (kind 'case') whose data is the case
+ * file, with one bpm.plan_item row per occurrence of a plan item. See
+ * case.c for the lifecycle and case_sentry.c for how sentries listen.
+ */
+#ifndef BPM_CASE_H
+#define BPM_CASE_H
+
+#include "engine.h"
+
+/* A plan item occurrence, as read from bpm.plan_item. */
+typedef struct BpmItem
+{
+	int64		id;
+	int			node;			/* index in the graph; -1 for the case plan itself */
+	int64		stage_id;		/* 0 for the case plan */
+	int			occurrence;
+	char	   *state;
+	int64		task_id;
+} BpmItem;
+
+/* What one change of a case sets off, processed in order (case_sentry.c). */
+typedef struct BpmCaseRun
+{
+	BpmInstance *inst;
+	BpmGraph   *g;
+	int			nqueue;
+	int			maxqueue;
+	char	  **queue;			/* on-parts that happened: "item.transition", "file.field" */
+	int			steps;
+} BpmCaseRun;
+
+/* case.c */
+extern void bpm_case_run_init(BpmCaseRun *run, BpmInstance *inst);
+extern bool bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item);
+extern void bpm_case_proceed(BpmCaseRun *run, BpmItem *item);
+extern void bpm_case_exit(BpmCaseRun *run, BpmItem *item);
+extern void bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output);
+extern void bpm_case_timer_fired(BpmInstance *inst, int64 item_id);
+extern void bpm_case_cancel(BpmInstance *inst, const char *reason);
+extern int64 bpm_case_plan_create(BpmCaseRun *run);
+extern void bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome);
+extern void bpm_case_start_plan(BpmCaseRun *run, int64 plan_id);
+extern void bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name);
+extern void bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_id);
+extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
+extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
+							   const char *name);
+
+/* case_sentry.c */
+extern void bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition);
+extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);
+extern void bpm_case_settle(BpmCaseRun *run);
+extern bool bpm_case_entry_ready(BpmCaseRun *run, BpmItem *item);
+
+#endif							/* BPM_CASE_H */

@@ -1,0 +1,526 @@
+/*
+ * src/case_api.c
+ *
+ * The SQL functions of cases: open, change the case file, start, plan,
+ * disable and re-enable items, trigger user listeners, close and reopen.
+ * Each locks the case's instance row first, runs as the engine (actor.h),
+ * lets the sentries settle, and saves the case once.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "access/htup_details.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "actor.h"
+#include "case.h"
+#include "jsonb_util.h"
+#include "spi_util.h"
+
+/* Lock a case for a change; 42704 / 42809 / 55000 as for instances. */
+static void
+lock_case(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
+		  const char *action)
+{
+	bpm_instance_lock(inst, case_id, actor);
+	if (!inst->graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("instance %lld is a process, not a case", (long long) case_id),
+				 errhint("Cases are opened with bpm.open_case.")));
+	bpm_instance_require_running(inst, action);
+	bpm_case_run_init(run, inst);
+}
+
+static int
+find_item(BpmCaseRun *run, const char *item_id)
+{
+	int			node = bpm_graph_find(run->g, item_id);
+
+	if (node < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("case \"%s\" has no plan item \"%s\"", run->g->key, item_id)));
+	return node;
+}
+
+/* The newest occurrence of a plan item in the case, or false. */
+static bool
+latest_occurrence(BpmCaseRun *run, const char *item_id, BpmItem *item)
+{
+	static BpmStatement stmt = {
+		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND item_id = $2 ORDER BY id DESC LIMIT 1",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(run->inst->id);
+	values[1] = CStringGetTextDatum(item_id);
+	if (bpm_spi_run(&stmt, values, NULL) == 0)
+		return false;
+	return bpm_case_item_read(run, bpm_spi_int64(0, 1), item);
+}
+
+/* The newest occurrence must be in state 'state' (55000 otherwise). */
+static void
+require_state(BpmCaseRun *run, const char *item_id, const char *state, const char *action,
+			  BpmItem *item)
+{
+	bool		found = latest_occurrence(run, item_id, item);
+
+	if (!found || strcmp(item->state, state) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot %s plan item \"%s\" of case %lld: it is %s, not %s",
+						action, item_id, (long long) run->inst->id,
+						found ? item->state : "not there (its stage has not started)", state)));
+}
+
+static void
+finish(BpmCaseRun *run)
+{
+	bpm_case_settle(run);
+	bpm_instance_save(run->inst);
+}
+
+/*
+ * bpm.open_case(key text, data jsonb DEFAULT '{}', business_key text DEFAULT NULL) RETURNS bigint
+ *
+ * Opens a case of the latest version of a case definition: an instance of
+ * kind 'case' whose data is the case file. Its plan's items are created and
+ * go as far as their criteria let them. 42704 unknown key, 42809 a process
+ * key, 22023 data that is not an object.
+ */
+PG_FUNCTION_INFO_V1(bpm_open_case);
+Datum
+bpm_open_case(PG_FUNCTION_ARGS)
+{
+	static BpmStatement mark = {
+		"UPDATE bpm.instance SET kind = 'case' WHERE id = $1",
+		1, {INT8OID}
+	};
+	char	   *key;
+	Jsonb	   *data;
+	char	   *business_key;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	Datum		id;
+	int64		definition_id;
+
+	bpm_require_arg(fcinfo, 0, "case key");
+	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
+	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	bpm_engine_enter(&saved);
+	definition_id = bpm_definition_latest(key, "case");
+	bpm_instance_create(&inst, definition_id, data, business_key, actor);
+	id = Int64GetDatum(inst.id);
+	bpm_spi_run(&mark, &id, NULL);
+	bpm_event(&inst, "case_opened", NULL, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"case", "data"},
+						   (Jsonb *[]) {bpm_jb_string(key), data}));
+	bpm_case_run_init(&run, &inst);
+	bpm_case_start_plan(&run, bpm_case_plan_create(&run));
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT64(inst.id);
+}
+
+/* Merge a patch into the case file; the fields it changes are on-parts. */
+static void
+change_file(BpmCaseRun *run, Jsonb *patch)
+{
+	Jsonb	   *before = run->inst->data;
+
+	bpm_instance_merge(run->inst, patch, NULL, 0, 0);
+	bpm_case_file_changed(run, before, run->inst->data);
+}
+
+/*
+ * bpm.update_case(case_id bigint, patch jsonb) RETURNS void
+ *
+ * Merges the patch's top-level fields into the case file (event
+ * data_changed); the sentries that listen to the changed fields react in
+ * the same transaction.
+ */
+PG_FUNCTION_INFO_V1(bpm_update_case);
+Datum
+bpm_update_case(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "patch");
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "update");
+	change_file(&run, PG_GETARG_JSONB_P(1));
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/*
+ * bpm.start_item(case_id bigint, item_id text) RETURNS bigint
+ *
+ * Manual activation: the newest occurrence of the item, which must be
+ * enabled, becomes active. Returns its bpm.plan_item id.
+ */
+PG_FUNCTION_INFO_V1(bpm_start_item);
+Datum
+bpm_start_item(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		item;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "item id");
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "start an item of");
+	find_item(&run, item_id);
+	require_state(&run, item_id, "enabled", "start", &item);
+	bpm_case_activate(&run, &item, "manual_start");
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT64(item.id);
+}
+
+/* The active occurrence of the stage a node belongs to (55000 if none). */
+static int64
+active_stage_of(BpmCaseRun *run, int node)
+{
+	static BpmStatement plan = {
+		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND stage_id IS NULL",
+		1, {INT8OID}
+	};
+	int			scope = run->g->nodes[node].scope;
+	BpmItem		stage;
+	Datum		id = Int64GetDatum(run->inst->id);
+
+	if (scope < 0)
+	{
+		bpm_spi_run(&plan, &id, NULL);
+		return bpm_spi_int64(0, 1);
+	}
+	if (!latest_occurrence(run, run->g->nodes[scope].id, &stage) ||
+		strcmp(stage.state, "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot plan \"%s\" in case %lld: its stage \"%s\" is not active",
+						run->g->nodes[node].id, (long long) run->inst->id,
+						run->g->nodes[scope].id)));
+	return stage.id;
+}
+
+/*
+ * bpm.plan_item(case_id bigint, item_id text) RETURNS bigint
+ *
+ * Plans a discretionary item at run time: a new occurrence in its active
+ * stage, if its applicability rule holds over the case file. Returns the
+ * new bpm.plan_item id.
+ */
+PG_FUNCTION_INFO_V1(bpm_plan_item);
+Datum
+bpm_plan_item(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		item;
+	BpmNode    *node;
+	int64		stage_id;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "item id");
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "plan an item of");
+	node = &run.g->nodes[find_item(&run, item_id)];
+	if (!node->discretionary)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("plan item \"%s\" of case \"%s\" is not discretionary: it is part of the plan already",
+						item_id, run.g->key)));
+	stage_id = active_stage_of(&run, node - run.g->nodes);
+	if (node->applicability && !bpm_expr_match(node->applicability, inst.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("plan item \"%s\" is not applicable to case %lld: %s does not hold",
+						item_id, (long long) inst.id, node->applicability_text)));
+	bpm_case_plan_discretionary(&run, node - run.g->nodes, stage_id);
+	latest_occurrence(&run, item_id, &item);
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT64(item.id);
+}
+
+/*
+ * bpm.trigger_listener(case_id bigint, listener_id text) RETURNS void
+ *
+ * A user event listener occurs (someone tells the case it happened).
+ */
+PG_FUNCTION_INFO_V1(bpm_trigger_listener);
+Datum
+bpm_trigger_listener(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		item;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "listener id");
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "trigger a listener of");
+	if (run.g->nodes[find_item(&run, item_id)].kind != BPM_USER_LISTENER)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("plan item \"%s\" of case \"%s\" is not a user listener", item_id, run.g->key)));
+	require_state(&run, item_id, "available", "trigger", &item);
+	bpm_case_occur(&run, &item);
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/* disable_item and reenable_item: enabled <-> disabled. */
+static Datum
+switch_item(FunctionCallInfo fcinfo, const char *from, const char *to, const char *name)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		item;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "item id");
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, psprintf("%s an item of", name));
+	find_item(&run, item_id);
+	require_state(&run, item_id, from, name, &item);
+	bpm_case_set_state(&run, &item, to, name);
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/* bpm.disable_item(case_id bigint, item_id text) RETURNS void: an enabled item is set aside. */
+PG_FUNCTION_INFO_V1(bpm_disable_item);
+Datum
+bpm_disable_item(PG_FUNCTION_ARGS)
+{
+	return switch_item(fcinfo, "enabled", "disabled", "disable");
+}
+
+/* bpm.reenable_item(case_id bigint, item_id text) RETURNS void: a disabled item is enabled again. */
+PG_FUNCTION_INFO_V1(bpm_reenable_item);
+Datum
+bpm_reenable_item(PG_FUNCTION_ARGS)
+{
+	return switch_item(fcinfo, "disabled", "enabled", "reenable");
+}
+
+/* 55000 naming the first required item that is still open. */
+static void
+refuse_if_required_open(BpmCaseRun *run)
+{
+	static BpmStatement open_required = {
+		"SELECT item_id, state FROM bpm.plan_item WHERE case_id = $1 AND item_id = ANY ($2) "
+		"AND state IN ('available', 'enabled', 'active') ORDER BY id LIMIT 1",
+		2, {INT8OID, TEXTARRAYOID}
+	};
+	Datum	   *ids = palloc(sizeof(Datum) * Max(run->g->nnodes, 1));
+	Datum		values[2];
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < run->g->nnodes; i++)
+		if (run->g->nodes[i].item_required)
+			ids[n++] = CStringGetTextDatum(run->g->nodes[i].id);
+	values[0] = Int64GetDatum(run->inst->id);
+	values[1] = PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+	if (bpm_spi_run(&open_required, values, NULL) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("case %lld cannot be closed: required plan item \"%s\" is %s",
+						(long long) run->inst->id, bpm_spi_text(0, 1), bpm_spi_text(0, 2)),
+				 errhint("Complete it first, or end it through its exit criteria.")));
+}
+
+/*
+ * bpm.close_case(case_id bigint, outcome text) RETURNS void
+ *
+ * Completes the case with an outcome, once no required item is open
+ * (55000 otherwise): items that still wait end (exit), the case plan
+ * completes, the instance completes with end_reason = outcome.
+ */
+PG_FUNCTION_INFO_V1(bpm_close_case);
+Datum
+bpm_close_case(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *outcome;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "outcome");
+	outcome = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "close");
+	refuse_if_required_open(&run);
+	bpm_case_close(&run, "complete", outcome);
+	run.nqueue = 0;				/* a closed case listens no more */
+	bpm_instance_save(&inst);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/*
+ * bpm.reopen_case(case_id bigint, reason text) RETURNS void
+ *
+ * A closed (completed or terminated) case runs again: its case plan is
+ * active, its file can change and discretionary items can be planned;
+ * items that ended stay ended. 55000 if it is running.
+ */
+PG_FUNCTION_INFO_V1(bpm_reopen_case);
+Datum
+bpm_reopen_case(PG_FUNCTION_ARGS)
+{
+	static BpmStatement plan = {
+		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND stage_id IS NULL",
+		1, {INT8OID}
+	};
+	char	   *actor = bpm_current_actor_name();
+	char	   *reason;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		root;
+	Datum		id;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "reason");
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	bpm_instance_lock(&inst, PG_GETARG_INT64(0), actor);
+	if (!inst.graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("instance %lld is a process, not a case", (long long) inst.id)));
+	if (strcmp(inst.state, "running") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("case %lld is open already", (long long) inst.id)));
+	bpm_case_run_init(&run, &inst);
+	id = Int64GetDatum(inst.id);
+	bpm_spi_run(&plan, &id, NULL);
+	bpm_case_item_read(&run, bpm_spi_int64(0, 1), &root);
+	bpm_case_set_state(&run, &root, "active", "reactivate");
+	inst.state = "running";
+	inst.end_reason = NULL;
+	inst.dirty = true;
+	bpm_event(&inst, "case_reopened", NULL, 0, 0,
+			  bpm_jb_build(1, (const char *[]) {"reason"}, (Jsonb *[]) {bpm_jb_string(reason)}));
+	run.nqueue = 0;
+	bpm_instance_save(&inst);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}
+
+/* The changed and added fields of a new case file; 0A000 if it drops one. */
+static Jsonb *
+file_patch(BpmCaseRun *run, Jsonb *after)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+	char	  **keys;
+	int			n;
+	int			i;
+
+	keys = bpm_jb_object_keys(&run->inst->data->root, &n);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue	v;
+
+		if (!bpm_jb_get(&after->root, keys[i], &v))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("case %lld: field \"%s\" cannot be removed from the case file",
+							(long long) run->inst->id, keys[i]),
+					 errhint("Set it to null instead.")));
+	}
+	keys = bpm_jb_object_keys(&after->root, &n);
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue	key = {.type = jbvString};
+		JsonbValue	v;
+
+		bpm_jb_get(&after->root, keys[i], &v);
+		key.val.string.val = keys[i];
+		key.val.string.len = strlen(keys[i]);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(result);
+}
+
+/*
+ * Trigger bpm.case_update(): INSTEAD OF UPDATE on the view bpm.cases. A
+ * plain UPDATE of a case's data is the same as bpm.update_case with the
+ * new file; the other columns cannot change.
+ */
+PG_FUNCTION_INFO_V1(bpm_case_update);
+Datum
+bpm_case_update(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	bool		isnull;
+	int64		case_id;
+	Jsonb	   *after;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(td->tg_event))
+		elog(ERROR, "pg_bpm: bpm.case_update() must be called as an INSTEAD OF trigger");
+	desc = td->tg_relation->rd_att;
+	case_id = DatumGetInt64(heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull));
+	after = DatumGetJsonbP(heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "data"), desc, &isnull));
+	if (isnull || !JB_ROOT_IS_OBJECT(after))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("case %lld: the case file must be a JSON object", (long long) case_id)));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, case_id, actor, "update");
+	change_file(&run, file_patch(&run, after));
+	finish(&run);
+	bpm_engine_leave(&saved);
+	return PointerGetDatum(td->tg_newtuple);
+}

@@ -1,0 +1,263 @@
+/*
+ * src/case_sentry.c
+ *
+ * How a case reacts: every plan item transition and every change of a
+ * case-file field is an on-part that happened ("triage.complete",
+ * "file.resolution"). bpm_case_settle takes them in order and offers each
+ * to the sentries that listen to it: those that name it as an on-part,
+ * and, for a file field, those whose if-part reads that field. A sentry
+ * remembers the on-parts it has seen in its item's row (bpm.plan_item.seen,
+ * as "e<n>:<part>" for entry sentry n, "x<n>:<part>" for exit sentry n);
+ * once all have been seen and its if-part holds, it fires: an entry sentry
+ * lets its item proceed, an exit sentry ends it.
+ *
+ * The work per change is proportional to the sentries of the definition
+ * that listen to what changed, and to the occurrences of those items in
+ * this one case, never to the number of cases.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+
+#include "case.h"
+#include "jsonb_util.h"
+#include "spi_util.h"
+
+/* More on-parts than this in one change means the sentries feed each other. */
+#define MAX_CASE_STEPS	10000
+
+static void
+push(BpmCaseRun *run, char *part)
+{
+	if (run->nqueue == run->maxqueue)
+	{
+		run->maxqueue = Max(16, run->maxqueue * 2);
+		run->queue = run->queue ? repalloc(run->queue, sizeof(char *) * run->maxqueue)
+			: palloc(sizeof(char *) * run->maxqueue);
+	}
+	run->queue[run->nqueue++] = part;
+}
+
+void
+bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition)
+{
+	push(run, psprintf("%s.%s", item_id, transition));
+}
+
+static bool
+values_equal(JsonbValue *a, JsonbValue *b)
+{
+	return DatumGetBool(DirectFunctionCall2(jsonb_eq,
+											JsonbPGetDatum(bpm_jb_value_to_jsonb(a)),
+											JsonbPGetDatum(bpm_jb_value_to_jsonb(b))));
+}
+
+/* One on-part "file.<field>" for each top-level field that differs. */
+void
+bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after)
+{
+	int			n;
+	char	  **keys;
+	int			i;
+	JsonbValue	old;
+	JsonbValue	new;
+
+	keys = bpm_jb_object_keys(&after->root, &n);
+	for (i = 0; i < n; i++)
+	{
+		bpm_jb_get(&after->root, keys[i], &new);
+		if (!bpm_jb_get(&before->root, keys[i], &old) || !values_equal(&old, &new))
+			push(run, psprintf("file.%s", keys[i]));
+	}
+	keys = bpm_jb_object_keys(&before->root, &n);
+	for (i = 0; i < n; i++)
+		if (!bpm_jb_get(&after->root, keys[i], &new))
+			push(run, psprintf("file.%s", keys[i]));
+}
+
+static bool
+names_part(const BpmSentry *s, const char *part)
+{
+	int			i;
+
+	for (i = 0; i < s->nparts; i++)
+		if (strcmp(s->parts[i], part) == 0)
+			return true;
+	return false;
+}
+
+static bool
+reads_field(const BpmSentry *s, const char *part)
+{
+	int			i;
+
+	if (s->condition == NULL || strncmp(part, "file.", 5) != 0)
+		return false;
+	if (s->any_field)
+		return true;
+	for (i = 0; i < s->nfields; i++)
+		if (strcmp(s->fields[i], part + 5) == 0)
+			return true;
+	return false;
+}
+
+static char *
+tag(bool entry, int k, const char *part)
+{
+	return psprintf("%c%d:%s", entry ? 'e' : 'x', k, part);
+}
+
+static bool
+seen_contains(Datum seen, const char *t)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(DatumGetArrayTypeP(seen), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(TextDatumGetCString(elems[i]), t) == 0)
+			return true;
+	return false;
+}
+
+/* All on-parts seen, and the if-part holds over the case file now. */
+static bool
+satisfied(BpmCaseRun *run, const BpmSentry *s, bool entry, int k, Datum seen)
+{
+	int			i;
+
+	for (i = 0; i < s->nparts; i++)
+		if (!seen_contains(seen, tag(entry, k, s->parts[i])))
+			return false;
+	return s->condition == NULL || bpm_expr_match(s->condition, run->inst->data);
+}
+
+/*
+ * Offer an on-part (or, with part NULL, a change of a field its if-part
+ * reads) to sentry k of a node (-1: the case's own exit criteria), in every
+ * occurrence that listens now: available items for entry sentries, items
+ * not yet ended for exit sentries.
+ */
+static void
+offer(BpmCaseRun *run, int node, bool entry, int k, const BpmSentry *s, const char *part)
+{
+	static BpmStatement listening = {
+		"SELECT id, seen FROM bpm.plan_item WHERE case_id = $1 AND item_id = $2 "
+		"AND state = ANY ($3) ORDER BY id",
+		3, {INT8OID, TEXTOID, TEXTARRAYOID}
+	};
+	static BpmStatement record = {
+		"UPDATE bpm.plan_item SET seen = array_append(seen, $2) "
+		"WHERE id = $1 AND NOT $2 = ANY (seen) RETURNING seen",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		values[3];
+	int64	   *ids;
+	Datum	   *seens;
+	int			n;
+	int			i;
+
+	values[0] = Int64GetDatum(run->inst->id);
+	values[1] = CStringGetTextDatum(node >= 0 ? run->g->nodes[node].id : "");
+	values[2] = PointerGetDatum(entry
+								? construct_array((Datum[]) {CStringGetTextDatum("available")}, 1,
+												  TEXTOID, -1, false, TYPALIGN_INT)
+								: construct_array((Datum[]) {CStringGetTextDatum("available"),
+		CStringGetTextDatum("enabled"), CStringGetTextDatum("disabled"),
+		CStringGetTextDatum("active")}, 4, TEXTOID, -1, false, TYPALIGN_INT));
+	n = bpm_spi_run(&listening, values, NULL);
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	seens = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = bpm_spi_int64(i, 1);
+		seens[i] = PointerGetDatum(bpm_spi_bytea(i, 2));	/* a copy of the array */
+	}
+	for (i = 0; i < n; i++)
+	{
+		BpmItem		item;
+
+		if (part)
+		{
+			Datum		rv[2] = {Int64GetDatum(ids[i]), CStringGetTextDatum(tag(entry, k, part))};
+
+			if (bpm_spi_run(&record, rv, NULL) == 1)
+				seens[i] = PointerGetDatum(bpm_spi_bytea(0, 1));
+		}
+		if (!satisfied(run, s, entry, k, seens[i]) || !bpm_case_item_read(run, ids[i], &item))
+			continue;
+		if (entry && strcmp(item.state, "available") == 0)
+			bpm_case_proceed(run, &item);
+		else if (!entry)
+			bpm_case_exit(run, &item);
+	}
+}
+
+static void
+offer_to_sentries(BpmCaseRun *run, int node, bool entry, BpmSentry *sentries, int n,
+				  const char *part)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+	{
+		bool		named = names_part(&sentries[k], part);
+
+		if (named || reads_field(&sentries[k], part))
+			offer(run, node, entry, k, &sentries[k], named ? part : NULL);
+	}
+}
+
+/* Take the on-parts that happened, in order, until nothing more happens. */
+void
+bpm_case_settle(BpmCaseRun *run)
+{
+	int			head = 0;
+
+	while (head < run->nqueue)
+	{
+		const char *part = run->queue[head++];
+		int			i;
+
+		if (++run->steps > MAX_CASE_STEPS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("case %lld of \"%s\": more than %d plan item events in one change",
+							(long long) run->inst->id, run->g->key, MAX_CASE_STEPS),
+					 errhint("Sentries that set each other off without end: look at the repeating items.")));
+		for (i = 0; i < run->g->nnodes; i++)
+		{
+			BpmNode    *node = &run->g->nodes[i];
+
+			offer_to_sentries(run, i, true, node->entry, node->nentry, part);
+			offer_to_sentries(run, i, false, node->exit, node->nexit, part);
+		}
+		offer_to_sentries(run, -1, false, run->g->exit, run->g->nexit, part);
+	}
+	run->nqueue = 0;
+}
+
+/*
+ * May a new, available occurrence proceed at once? With no entry criteria,
+ * yes; else when one of them has no on-parts and its if-part holds.
+ */
+bool
+bpm_case_entry_ready(BpmCaseRun *run, BpmItem *item)
+{
+	BpmNode    *node = &run->g->nodes[item->node];
+	int			k;
+
+	if (node->nentry == 0)
+		return true;
+	for (k = 0; k < node->nentry; k++)
+		if (node->entry[k].nparts == 0 &&
+			bpm_expr_match(node->entry[k].condition, run->inst->data))
+			return true;
+	return false;
+}
