@@ -214,7 +214,7 @@ SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
 \echo :LAST_ERROR_SQLSTATE
 SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [{"id": "a", "type": "task"}]}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [{"id": "p", "type": "process_task", "process": "x"}]}');
+SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [{"id": "p", "type": "process_task"}]}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS stored FROM bpm.definition WHERE key = 'bad12';
 RESET pg_bpm.mock_now;

@@ -47,8 +47,8 @@ bool
 bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item)
 {
 	static BpmStatement stmt = {
-		"SELECT item_id, coalesce(stage_id, 0), occurrence, state, coalesce(task_id, 0) "
-		"FROM bpm.plan_item WHERE id = $1",
+		"SELECT item_id, coalesce(stage_id, 0), occurrence, state, coalesce(task_id, 0), "
+		"coalesce(child_id, 0) FROM bpm.plan_item WHERE id = $1",
 		1, {INT8OID}
 	};
 	Datum		id = Int64GetDatum(item_id);
@@ -63,6 +63,7 @@ bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item)
 	item->occurrence = bpm_spi_int32(0, 3);
 	item->state = bpm_spi_text(0, 4);
 	item->task_id = bpm_spi_int64(0, 5);
+	item->child_id = bpm_spi_int64(0, 6);
 	return true;
 }
 
@@ -168,6 +169,154 @@ create_item(BpmCaseRun *run, int node, int64 stage_id)
 		bpm_case_proceed(run, &item);
 }
 
+/*
+ * The work of an item ended in its child instance: a completed child's data
+ * goes into the case file and the item completes; a terminated child makes
+ * the item fail (CMMN fault).
+ */
+static void
+child_done(BpmCaseRun *run, BpmItem *item, BpmInstance *child)
+{
+	bool		completed = strcmp(child->state, "completed") == 0;
+
+	if (completed)
+	{
+		Jsonb	   *before = run->inst->data;
+
+		bpm_instance_merge(run->inst, child->data, run->g->nodes[item->node].id, 0, 0);
+		bpm_case_file_changed(run, before, run->inst->data);
+	}
+	bpm_case_set_state(run, item, completed ? "completed" : "failed",
+					   completed ? "complete" : "fault");
+	after_end(run, item, completed);
+}
+
+/*
+ * A process or case task starts its child with a copy of the case file.
+ * The case is busy meanwhile: a child that ends at once does not call back
+ * (bpm_instance_end), its end is taken here.
+ */
+static void
+start_child(BpmCaseRun *run, BpmItem *item, BpmNode *node)
+{
+	static BpmStatement set_child = {
+		"UPDATE bpm.plan_item SET child_id = $2 WHERE id = $1",
+		2, {INT8OID, INT8OID}
+	};
+	bool		is_process = node->kind == BPM_PROCESS_TASK;
+	BpmInstance child;
+	Datum		values[2];
+
+	bpm_instance_busy_push(run->inst->id);
+	PG_TRY();
+	{
+		bpm_instance_create(&child, bpm_definition_latest(node->target_key,
+														  is_process ? "process" : "case"),
+							run->inst->data, NULL, run->inst->actor);
+		bpm_instance_link_parent(&child, run->inst->id, 0);
+		if (is_process)
+			bpm_engine_start(&child);
+		else
+			bpm_case_open(&child, node->target_key);
+	}
+	PG_FINALLY();
+	{
+		bpm_instance_busy_pop();
+	}
+	PG_END_TRY();
+	item->child_id = child.id;
+	values[0] = Int64GetDatum(item->id);
+	values[1] = Int64GetDatum(child.id);
+	bpm_spi_run(&set_child, values, NULL);
+	bpm_event(run->inst, "child_started", node->id, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"instance", "key"},
+						   (Jsonb *[]) {bpm_jb_int(child.id), bpm_jb_string(node->target_key)}));
+	if (strcmp(child.state, "running") != 0)
+		child_done(run, item, &child);
+	else if (!node->wait)
+	{
+		bpm_case_set_state(run, item, "completed", "complete");
+		after_end(run, item, true);
+	}
+}
+
+/* The item ends before its child: the child is cancelled (the case is busy meanwhile). */
+static void
+cancel_child(BpmCaseRun *run, BpmItem *item)
+{
+	BpmInstance child;
+	const char *reason = psprintf("plan item \"%s\" of case %lld ended",
+								  run->g->nodes[item->node].id, (long long) run->inst->id);
+
+	bpm_instance_busy_push(run->inst->id);
+	PG_TRY();
+	{
+		bpm_instance_lock(&child, item->child_id, run->inst->actor);
+		if (strcmp(child.state, "running") == 0 && child.graph->is_case)
+			bpm_case_cancel(&child, reason);
+		else if (strcmp(child.state, "running") == 0)
+			bpm_engine_cancel(&child, reason);
+	}
+	PG_FINALLY();
+	{
+		bpm_instance_busy_pop();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A process escalated to this case and waits: the case file and the
+ * outcome go into the process's data, and its token goes on.
+ */
+static void
+resume_process(BpmInstance *process, BpmInstance *child)
+{
+	bpm_instance_merge(process, child->data, NULL, 0, 0);
+	bpm_instance_merge(process,
+					   bpm_jb_build(1, (const char *[]) {"case"},
+									(Jsonb *[]) {bpm_jb_build(child->end_reason ? 3 : 2,
+																(const char *[]) {"id", "state", "outcome"},
+																(Jsonb *[]) {bpm_jb_int(child->id),
+																			 bpm_jb_string(child->state),
+																			 child->end_reason ? bpm_jb_string(child->end_reason)
+																			 : NULL})}),
+					   NULL, 0, 0);
+	bpm_engine_resume(process, child->parent_token);
+}
+
+/* A child ended, in a later transaction than the one that started it. */
+void
+bpm_case_child_ended(BpmInstance *child)
+{
+	static BpmStatement waiting = {
+		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND child_id = $2 AND state = 'active'",
+		2, {INT8OID, INT8OID}
+	};
+	BpmInstance parent;
+	BpmCaseRun	run;
+	BpmItem		item;
+	Datum		values[2];
+
+	bpm_instance_lock(&parent, child->parent_id, child->actor);
+	if (strcmp(parent.state, "running") != 0)
+		return;
+	if (!parent.graph->is_case)
+	{
+		if (child->parent_token != 0)
+			resume_process(&parent, child);
+		return;
+	}
+	bpm_case_run_init(&run, &parent);
+	values[0] = Int64GetDatum(parent.id);
+	values[1] = Int64GetDatum(child->id);
+	if (bpm_spi_run(&waiting, values, NULL) == 0 ||
+		!bpm_case_item_read(&run, bpm_spi_int64(0, 1), &item))
+		return;
+	child_done(&run, &item, child);
+	bpm_case_settle(&run);
+	bpm_instance_save(&parent);
+}
+
 void
 bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name)
 {
@@ -187,6 +336,8 @@ bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name)
 		bpm_spi_run(&set_task, values, NULL);
 	}
 	bpm_case_set_state(run, item, "active", name);
+	if (node->kind == BPM_PROCESS_TASK || node->kind == BPM_CASE_TASK)
+		start_child(run, item, node);
 	if (node->kind == BPM_STAGE)
 	{
 		create_children(run, item);
@@ -223,6 +374,8 @@ terminate(BpmCaseRun *run, BpmItem *item, const char *name)
 	if (item->node >= 0 && run->g->nodes[item->node].kind == BPM_STAGE)
 		end_children(run, item);
 	bpm_activity_cancel_work(run->inst, item->id);
+	if (item->child_id != 0 && strcmp(item->state, "active") == 0)
+		cancel_child(run, item);
 	bpm_case_set_state(run, item, "terminated", name);
 }
 
@@ -372,7 +525,10 @@ bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome)
 					 outcome ? outcome : completing ? NULL : "exit criterion of the case");
 }
 
-/* A task of the case was completed (task.c): its output goes into the case file. */
+/*
+ * A task of the case was completed (task.c): its output goes into the case
+ * file, and its plan item completes (an ad-hoc task, item_id 0, has none).
+ */
 void
 bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output)
 {
@@ -381,6 +537,14 @@ bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output)
 	Jsonb	   *before = inst->data;
 
 	bpm_case_run_init(&run, inst);
+	if (item_id == 0)
+	{
+		bpm_instance_merge(inst, output, BPM_AD_HOC_TASK, 0, 0);
+		bpm_case_file_changed(&run, before, inst->data);
+		bpm_case_settle(&run);
+		bpm_instance_save(inst);
+		return;
+	}
 	if (!bpm_case_item_read(&run, item_id, &item) || strcmp(item.state, "active") != 0)
 		elog(ERROR, "pg_bpm: task of plan item %lld completed while the item is not active",
 			 (long long) item_id);
@@ -443,4 +607,68 @@ bpm_case_occur(BpmCaseRun *run, BpmItem *item)
 {
 	bpm_case_set_state(run, item, "completed", "occur");
 	after_end(run, item, true);
+}
+
+/*
+ * A new case instance (kind 'case') opens: its plan's items are created and
+ * go as far as they can; the case is saved.
+ */
+void
+bpm_case_open(BpmInstance *inst, const char *key)
+{
+	static BpmStatement mark = {
+		"UPDATE bpm.instance SET kind = 'case' WHERE id = $1",
+		1, {INT8OID}
+	};
+	Datum		id = Int64GetDatum(inst->id);
+	BpmCaseRun	run;
+
+	bpm_spi_run(&mark, &id, NULL);
+	bpm_event(inst, "case_opened", NULL, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"case", "data"},
+						   (Jsonb *[]) {bpm_jb_string(key), inst->data}));
+	bpm_case_run_init(&run, inst);
+	bpm_case_start_plan(&run, bpm_case_plan_create(&run));
+	bpm_case_settle(&run);
+	bpm_instance_save(inst);
+}
+
+/*
+ * A process escalates to a case: a case of case_key opens with the
+ * process's data and {"escalation": {"from", "reason"}}, as a child of the
+ * process (its history shows both); token_id, when the process waits for
+ * it, is the token that waits. *ended tells whether the case ended as it
+ * opened. Returns the case id.
+ */
+int64
+bpm_case_escalate(BpmInstance *process, const char *case_key, int64 token_id,
+				  const char *reason, bool *ended)
+{
+	BpmInstance child;
+	Jsonb	   *escalation;
+
+	escalation = bpm_jb_build(1, (const char *[]) {"escalation"},
+							  (Jsonb *[]) {bpm_jb_build(2, (const char *[]) {"from", "reason"},
+														(Jsonb *[]) {bpm_jb_int(process->id),
+			bpm_jb_string(reason)})});
+	bpm_instance_busy_push(process->id);
+	PG_TRY();
+	{
+		bpm_instance_create(&child, bpm_definition_latest(case_key, "case"),
+							bpm_jb_concat(process->data, escalation), NULL, process->actor);
+		bpm_instance_link_parent(&child, process->id, token_id);
+		bpm_case_open(&child, case_key);
+	}
+	PG_FINALLY();
+	{
+		bpm_instance_busy_pop();
+	}
+	PG_END_TRY();
+	bpm_event(process, "escalated_to_case", NULL, 0, 0,
+			  bpm_jb_build(2, (const char *[]) {"case", "reason"},
+						   (Jsonb *[]) {bpm_jb_int(child.id), bpm_jb_string(reason)}));
+	*ended = strcmp(child.state, "running") != 0;
+	if (*ended && token_id != 0)
+		bpm_instance_merge(process, child.data, NULL, 0, 0);
+	return child.id;
 }

@@ -10,6 +10,9 @@
 
 #include "engine.h"
 
+/* The node_id of a task added to a case at run time, outside its plan (bpm.add_task). */
+#define BPM_AD_HOC_TASK "ad_hoc"
+
 /* A plan item occurrence, as read from bpm.plan_item. */
 typedef struct BpmItem
 {
@@ -19,6 +22,7 @@ typedef struct BpmItem
 	int			occurrence;
 	char	   *state;
 	int64		task_id;
+	int64		child_id;
 } BpmItem;
 
 /* What one change of a case sets off, processed in order (case_sentry.c). */
@@ -40,6 +44,10 @@ extern void bpm_case_exit(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output);
 extern void bpm_case_timer_fired(BpmInstance *inst, int64 item_id);
 extern void bpm_case_cancel(BpmInstance *inst, const char *reason);
+extern void bpm_case_open(BpmInstance *inst, const char *key);
+extern void bpm_case_child_ended(BpmInstance *child);
+extern int64 bpm_case_escalate(BpmInstance *process, const char *case_key, int64 token_id,
+							   const char *reason, bool *ended);
 extern int64 bpm_case_plan_create(BpmCaseRun *run);
 extern void bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome);
 extern void bpm_case_start_plan(BpmCaseRun *run, int64 plan_id);

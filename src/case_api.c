@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "access/htup_details.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/jsonb.h"
 
 #include "actor.h"
@@ -98,18 +99,12 @@ PG_FUNCTION_INFO_V1(bpm_open_case);
 Datum
 bpm_open_case(PG_FUNCTION_ARGS)
 {
-	static BpmStatement mark = {
-		"UPDATE bpm.instance SET kind = 'case' WHERE id = $1",
-		1, {INT8OID}
-	};
 	char	   *key;
 	Jsonb	   *data;
 	char	   *business_key;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
-	BpmCaseRun	run;
-	Datum		id;
 	int64		definition_id;
 
 	bpm_require_arg(fcinfo, 0, "case key");
@@ -120,14 +115,7 @@ bpm_open_case(PG_FUNCTION_ARGS)
 	bpm_engine_enter(&saved);
 	definition_id = bpm_definition_latest(key, "case");
 	bpm_instance_create(&inst, definition_id, data, business_key, actor);
-	id = Int64GetDatum(inst.id);
-	bpm_spi_run(&mark, &id, NULL);
-	bpm_event(&inst, "case_opened", NULL, 0, 0,
-			  bpm_jb_build(2, (const char *[]) {"case", "data"},
-						   (Jsonb *[]) {bpm_jb_string(key), data}));
-	bpm_case_run_init(&run, &inst);
-	bpm_case_start_plan(&run, bpm_case_plan_create(&run));
-	finish(&run);
+	bpm_case_open(&inst, key);
 	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(inst.id);
 }
@@ -523,4 +511,94 @@ bpm_case_update(PG_FUNCTION_ARGS)
 	finish(&run);
 	bpm_engine_leave(&saved);
 	return PointerGetDatum(td->tg_newtuple);
+}
+
+/*
+ * bpm.escalate_to_case(instance_id bigint, case_key text, reason text) RETURNS bigint
+ *
+ * A running process hands its work to a case: a case of case_key opens
+ * with the process's data and {"escalation": {"from", "reason"}}, as a
+ * child of the process, and the process ends (terminated, end_reason
+ * "escalated to case N: reason"). Returns the case id. 42809 for a case,
+ * 55000 for a process that has ended.
+ */
+PG_FUNCTION_INFO_V1(bpm_escalate_to_case);
+Datum
+bpm_escalate_to_case(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *case_key;
+	char	   *reason;
+	BpmIdentity saved;
+	BpmInstance inst;
+	int64		case_id;
+	bool		ended;
+
+	bpm_require_arg(fcinfo, 0, "instance id");
+	bpm_require_arg(fcinfo, 1, "case key");
+	bpm_require_arg(fcinfo, 2, "reason");
+	case_key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	bpm_engine_enter(&saved);
+	bpm_instance_lock(&inst, PG_GETARG_INT64(0), actor);
+	if (inst.graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("instance %lld is a case, not a process", (long long) inst.id),
+				 errhint("Link cases with each other, or plan their work.")));
+	bpm_instance_require_running(&inst, "escalate");
+	case_id = bpm_case_escalate(&inst, case_key, 0, reason, &ended);
+	bpm_engine_cancel(&inst, psprintf("escalated to case %lld: %s", (long long) case_id, reason));
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT64(case_id);
+}
+
+/*
+ * bpm.add_task(case_id bigint, title text, assignee text DEFAULT NULL,
+ *              candidate_groups text[] DEFAULT '{}', priority int DEFAULT 50,
+ *              due interval DEFAULT NULL) RETURNS bigint
+ *
+ * Ad-hoc work on a case, outside its plan: a task of the case (node_id
+ * 'ad_hoc') with the usual rules; completing it merges its output into
+ * the case file, like a planned task, and moves no plan item.
+ */
+PG_FUNCTION_INFO_V1(bpm_add_task);
+Datum
+bpm_add_task(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmNode		node;
+	int64		task_id;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "title");
+	bpm_require_arg(fcinfo, 3, "candidate_groups");
+	bpm_require_arg(fcinfo, 4, "priority");
+	memset(&node, 0, sizeof(node));
+	node.id = BPM_AD_HOC_TASK;
+	node.kind = BPM_USER_TASK;
+	node.name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (node.name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a task needs a title")));
+	if (!PG_ARGISNULL(2))
+		node.assignee.constant = bpm_jb_string(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	node.candidate_groups.constant = bpm_jb_text_array(PG_GETARG_DATUM(3));
+	node.priority = PG_GETARG_INT32(4);
+	if (node.priority < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("priority must be 0 or more, not %d", node.priority)));
+	node.due = PG_ARGISNULL(5) ? NULL : PG_GETARG_INTERVAL_P(5);
+	node.escalation_boundary = -1;
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "add a task to");
+	task_id = bpm_activity_create_task(&inst, &node, 0);
+	bpm_instance_save(&inst);
+	bpm_engine_leave(&saved);
+	PG_RETURN_INT64(task_id);
 }

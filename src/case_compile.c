@@ -270,12 +270,12 @@ compile_item_kind(CaseCompiler *c, JsonbContainer *object, int index, const char
 						element);
 			break;
 		case BPM_PROCESS_TASK:
+			node->target_key = bpm_prop_string(c->key, object, "process", element, true);
+			node->wait = bpm_prop_bool(c->key, object, "wait", element, true);
+			break;
 		case BPM_CASE_TASK:
-			/* the bridge to processes and sub-cases comes next (docs/cases.md) */
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("definition \"%s\": %s: %s plan items are not supported yet",
-							c->key, element, bpm_case_item_type(node->kind))));
+			node->target_key = bpm_prop_string(c->key, object, "case", element, true);
+			node->wait = bpm_prop_bool(c->key, object, "wait", element, true);
 			break;
 		default:
 			break;

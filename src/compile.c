@@ -39,6 +39,7 @@ static const char *const script_task_properties[] = {"function", "async", NULL};
 static const char *const subprocess_properties[] = {"nodes", "flows", "async", NULL};
 static const char *const intermediate_event_properties[] = {"timer", NULL};
 static const char *const start_event_properties[] = {"timer", NULL};
+static const char *const escalate_to_case_properties[] = {"case", "wait", NULL};
 static const char *const boundary_event_properties[] =
 {"attached_to", "interrupting", "timer", "error", "escalation", NULL};
 
@@ -56,6 +57,7 @@ static const KindInfo kinds[] =
 	{"inclusive_gateway", BPM_INCLUSIVE_GATEWAY, no_properties},
 	{"subprocess", BPM_SUBPROCESS, subprocess_properties},
 	{"boundary_event", BPM_BOUNDARY_EVENT, boundary_event_properties},
+	{"escalate_to_case", BPM_ESCALATE_TO_CASE, escalate_to_case_properties},
 };
 
 static const char *const top_properties[] =
@@ -222,7 +224,7 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": node \"%s\" has unknown type \"%s\"",
 						c->key, id, type),
-				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess, boundary_event.")));
+				 errhint("Known types: start_event, end_event, terminate_end_event, intermediate_event, user_task, service_task, script_task, exclusive_gateway, parallel_gateway, inclusive_gateway, subprocess, boundary_event, escalate_to_case.")));
 	bpm_prop_check_keys(c->key, object, element, common_node_properties, kind->properties);
 
 	index = c->nnodes++;
@@ -259,6 +261,10 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 			break;
 		case BPM_START_EVENT:
 			compile_start_event(c, object, node, element);
+			break;
+		case BPM_ESCALATE_TO_CASE:
+			node->target_key = bpm_prop_string(c->key, object, "case", element, true);
+			node->wait = bpm_prop_bool(c->key, object, "wait", element, true);
 			break;
 		case BPM_BOUNDARY_EVENT:
 			compile_boundary(c, object, node, element);
@@ -644,6 +650,12 @@ check_node_flows(Compiler *c, BpmGraph *g)
 		if (is_end(n->kind) && n->nout > 0)
 			invalid(c, "end event \"%s\" has an outgoing flow \"%s\"",
 					n->id, g->flows[n->outgoing[0]].id);
+		if (n->kind == BPM_ESCALATE_TO_CASE && !n->wait && n->nout > 0)
+			invalid(c, "escalate_to_case \"%s\" ends the process (\"wait\": false) but has an outgoing flow \"%s\"",
+					n->id, g->flows[n->outgoing[0]].id);
+		if (n->kind == BPM_ESCALATE_TO_CASE && n->wait && n->nout == 0)
+			invalid(c, "escalate_to_case \"%s\" waits for its case (\"wait\": true) but has no outgoing flow to go on by",
+					n->id);
 		for (j = 0; j < n->nout; j++)
 		{
 			BpmFlow    *f = &g->flows[n->outgoing[j]];
@@ -730,8 +742,9 @@ check_reachability(Compiler *c, BpmGraph *g)
 			from_start[i] = true;
 			walk(g, i, true, -1, false, from_start);
 		}
-		if (is_end(n->kind))
+		if (is_end(n->kind) || (n->kind == BPM_ESCALATE_TO_CASE && !n->wait))
 		{
+			/* an escalation that does not wait ends the process */
 			to_end[i] = true;
 			walk(g, i, false, -1, false, to_end);
 		}

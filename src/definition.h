@@ -30,6 +30,7 @@ typedef enum BpmNodeKind
 	BPM_INCLUSIVE_GATEWAY,
 	BPM_SUBPROCESS,
 	BPM_BOUNDARY_EVENT,
+	BPM_ESCALATE_TO_CASE,		/* opens a case, then waits for it or ends the process */
 	/* plan items of a case (case_compile.c); a case's human task is a BPM_USER_TASK */
 	BPM_STAGE,
 	BPM_MILESTONE,
@@ -183,6 +184,8 @@ typedef struct BpmNode
 	JsonPath   *applicability;	/* discretionary: may it be planned now? */
 	char	   *applicability_text;
 	bool		auto_complete;	/* stage: completes when its work is done */
+	char	   *target_key;		/* process task, escalate_to_case: the process; case task: the case */
+	bool		wait;			/* process or case task, escalate_to_case: until the child ends */
 } BpmNode;
 
 typedef struct BpmFlow

@@ -22,6 +22,7 @@
 #include "utils/jsonb.h"
 
 #include "boundary.h"
+#include "case.h"
 #include "engine.h"
 #include "jsonb_util.h"
 #include "schedule.h"
@@ -468,6 +469,8 @@ run_script(Run *run, int t, BpmNode *node)
 }
 
 /* The behaviour of the node token t has just entered. */
+static void escalate(Run *run, int t, BpmNode *node);
+
 static void
 enter(Run *run, int t)
 {
@@ -567,11 +570,41 @@ enter(Run *run, int t)
 		case BPM_BOUNDARY_EVENT:
 			elog(ERROR, "pg_bpm: a token entered boundary event \"%s\" by a flow", node->id);
 			break;
+		case BPM_ESCALATE_TO_CASE:
+			escalate(run, t, node);
+			break;
 		default:
 			/* case plan items: a case has no tokens (case.c) */
 			elog(ERROR, "pg_bpm: a token entered plan item \"%s\"", node->id);
 			break;
 	}
+}
+
+/*
+ * An escalate_to_case node opens its case (case.c). Waiting, the token
+ * rests until the case ends (or goes on at once if the case ended as it
+ * opened); not waiting, the process ends here, as at a terminate end event
+ * of the whole process.
+ */
+static void
+escalate(Run *run, int t, BpmNode *node)
+{
+	bool		ended;
+	int64		case_id;
+
+	if (!node->wait)
+	{
+		token_done(run, t);
+		kill_scope(run, -1);
+		case_id = bpm_case_escalate(run->inst, node->target_key, 0, node->id, &ended);
+		bpm_instance_end(run->inst, "completed",
+						 psprintf("escalated to case %lld", (long long) case_id));
+		return;
+	}
+	token_rest(run, t, TOKEN_WAITING);
+	bpm_case_escalate(run->inst, node->target_key, run->tokens[t].row_id, node->id, &ended);
+	if (ended)
+		take_all_outgoing(run, t);
 }
 
 static void

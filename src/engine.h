@@ -26,6 +26,9 @@ typedef struct BpmInstance
 {
 	int64		id;
 	int64		definition_id;
+	int64		parent_id;		/* the instance that started it (a process or case task,
+								 * an escalation to a case), or 0 */
+	int64		parent_token;	/* the parent's token waiting for it, or 0 */
 	BpmGraph   *graph;
 	const char *state;			/* running, completed, terminated */
 	Jsonb	   *data;
@@ -42,6 +45,8 @@ extern void bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *
 extern void bpm_instance_require_running(BpmInstance *inst, const char *action);
 extern void bpm_instance_busy_push(int64 instance_id);
 extern void bpm_instance_busy_pop(void);
+extern bool bpm_instance_is_busy(int64 instance_id);
+extern void bpm_instance_link_parent(BpmInstance *child, int64 parent_id, int64 parent_token);
 extern void bpm_instance_refuse_reentry(int64 instance_id);
 extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
 							   int64 task_id, int64 job_id);

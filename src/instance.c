@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "case.h"
 #include "engine.h"
 #include "schedule.h"
 #include "jsonb_util.h"
@@ -43,6 +44,17 @@ bpm_instance_busy_pop(void)
 {
 	Assert(nbusy > 0);
 	nbusy--;
+}
+
+bool
+bpm_instance_is_busy(int64 instance_id)
+{
+	int			i;
+
+	for (i = 0; i < nbusy; i++)
+		if (busy[i] == instance_id)
+			return true;
+	return false;
 }
 
 void
@@ -125,8 +137,8 @@ void
 bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 {
 	static BpmStatement stmt = {
-		"SELECT definition_id, state, data, last_event_id, last_event_hash "
-		"FROM bpm.instance WHERE id = $1 FOR NO KEY UPDATE",
+		"SELECT definition_id, state, data, last_event_id, last_event_hash, coalesce(parent_id, 0), "
+		"coalesce(parent_token, 0) FROM bpm.instance WHERE id = $1 FOR NO KEY UPDATE",
 		1, {INT8OID}
 	};
 	Datum		arg = Int64GetDatum(instance_id);
@@ -142,6 +154,8 @@ bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 	inst->definition_id = bpm_spi_int64(0, 1);
 	inst->state = bpm_spi_text(0, 2);
 	inst->data = bpm_spi_jsonb(0, 3);
+	inst->parent_id = bpm_spi_int64(0, 6);
+	inst->parent_token = bpm_spi_int64(0, 7);
 	inst->chain.instance_id = instance_id;
 	inst->chain.last_id = bpm_spi_int64(0, 4);
 	hash = bpm_spi_bytea(0, 5);
@@ -205,6 +219,12 @@ bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
 	bpm_event(inst, "data_changed", node_id, task_id, job_id, bpm_jb_build(2, names, parts));
 }
 
+/*
+ * The instance ends. A child (of a case's process or case task, or a case
+ * a process escalated to) tells its parent, unless the parent is the one
+ * ending it here (then the parent's own code, busy with it, does what
+ * follows).
+ */
 void
 bpm_instance_end(BpmInstance *inst, const char *state, const char *reason)
 {
@@ -215,6 +235,28 @@ bpm_instance_end(BpmInstance *inst, const char *state, const char *reason)
 			  NULL, 0, 0,
 			  reason ? bpm_jb_build(1, (const char *[]) {"reason"},
 									(Jsonb *[]) {bpm_jb_string(reason)}) : NULL);
+	if (inst->parent_id != 0 && !bpm_instance_is_busy(inst->parent_id))
+		bpm_case_child_ended(inst);
+}
+
+/* Another instance started this one: record it as the parent, and its waiting token. */
+void
+bpm_instance_link_parent(BpmInstance *child, int64 parent_id, int64 parent_token)
+{
+	static BpmStatement stmt = {
+		"UPDATE bpm.instance SET parent_id = $2, parent_token = $3 WHERE id = $1",
+		3, {INT8OID, INT8OID, INT8OID}
+	};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(child->id);
+	values[1] = Int64GetDatum(parent_id);
+	values[2] = Int64GetDatum(parent_token);
+	nulls[2] = BPM_NULL(parent_token == 0);
+	bpm_spi_run(&stmt, values, nulls);
+	child->parent_id = parent_id;
+	child->parent_token = parent_token;
 }
 
 /* Write back data, state and the chain anchor, once per step. */

@@ -388,7 +388,7 @@ check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
 	int			node = bpm_graph_find(inst->graph, cur->node_id);
 
 	bpm_instance_require_running(inst, psprintf("complete task %lld", (long long) cur->id));
-	if (cur->token_id == 0)
+	if (cur->token_id == 0 && !inst->graph->is_case)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("task %lld was not created by the engine: no process waits for it",

@@ -8,7 +8,8 @@ CREATE TABLE bpm.instance (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind            text NOT NULL DEFAULT 'process' CHECK (kind IN ('process', 'case')),
     definition_id   bigint NOT NULL REFERENCES bpm.definition,
-    parent_id       bigint REFERENCES bpm.instance,
+    parent_id       bigint REFERENCES bpm.instance,  -- the instance that started it
+    parent_token    bigint,         -- the parent's token that waits for it (escalate_to_case)
     business_key    text,
     state           text NOT NULL DEFAULT 'running'
                     CHECK (state IN ('running', 'completed', 'terminated')),

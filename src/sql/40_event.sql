@@ -33,15 +33,24 @@ CREATE FUNCTION bpm.verify_events(instance_id bigint)
 COMMENT ON FUNCTION bpm.verify_events(bigint) IS
     'Recompute the hash chain of one instance; names the first event that was changed, removed or reordered';
 
+-- The instances a case started (process and case tasks), and theirs, share
+-- its timeline: one history, with the instance of each event.
 CREATE FUNCTION bpm.history(instance_id bigint)
     RETURNS TABLE (event_id bigint, at timestamptz, actor text, kind text,
-                   node_id text, task_id bigint, job_id bigint, data jsonb)
+                   node_id text, task_id bigint, job_id bigint, data jsonb,
+                   of_instance bigint)
     LANGUAGE sql STABLE STRICT
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT e.id, e.at, e.actor, e.kind, e.node_id, e.task_id, e.job_id, e.data
+        WITH RECURSIVE family(id) AS (
+            SELECT $1
+            UNION ALL
+            SELECT i.id FROM bpm.instance i JOIN family f ON i.parent_id = f.id
+        )
+        SELECT e.id, e.at, e.actor, e.kind, e.node_id, e.task_id, e.job_id, e.data, e.instance_id
           FROM bpm.event e
-         WHERE e.instance_id = $1
+         WHERE e.instance_id IN (SELECT id FROM family)
          ORDER BY e.id
     $$;
-COMMENT ON FUNCTION bpm.history(bigint) IS 'The timeline of one instance, oldest first';
+COMMENT ON FUNCTION bpm.history(bigint) IS
+    'The timeline of one instance and of the instances it started, oldest first';

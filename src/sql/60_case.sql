@@ -17,6 +17,7 @@ CREATE TABLE bpm.plan_item (
                                  'terminated', 'failed', 'suspended')),
     seen        text[] NOT NULL DEFAULT '{}',       -- on-parts its sentries have seen: e<n>:/x<n>:<part>
     task_id     bigint,
+    child_id    bigint,             -- process or case task: the instance it started
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL
 );
@@ -45,7 +46,7 @@ CREATE TRIGGER case_update INSTEAD OF UPDATE ON bpm.cases
 -- person while enabled, its task while active.
 CREATE VIEW bpm.case_plan AS
 SELECT p.case_id, p.item_id, p.type, p.state, p.occurrence,
-       s.item_id AS stage, p.task_id,
+       s.item_id AS stage, p.task_id, p.child_id,
        coalesce((n.properties->>'required')::boolean, false) AS required,
        CASE p.state
            WHEN 'available' THEN
@@ -53,6 +54,7 @@ SELECT p.case_id, p.item_id, p.type, p.state, p.occurrence,
                     ELSE 'entry: ' || coalesce(n.properties->>'entry', 'none') END
            WHEN 'enabled' THEN 'manual start'
            WHEN 'active' THEN CASE WHEN p.task_id IS NOT NULL THEN 'task ' || p.task_id
+                                   WHEN p.child_id IS NOT NULL THEN 'instance ' || p.child_id
                                    ELSE 'its items' END
        END AS waits_for,
        p.id AS plan_item_id, p.created_at, p.updated_at
@@ -103,3 +105,15 @@ COMMENT ON FUNCTION bpm.close_case(bigint, text) IS
 CREATE FUNCTION bpm.reopen_case(case_id bigint, reason text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_reopen_case';
 COMMENT ON FUNCTION bpm.reopen_case(bigint, text) IS 'Open a closed case again';
+
+CREATE FUNCTION bpm.escalate_to_case(instance_id bigint, case_key text, reason text)
+    RETURNS bigint LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_escalate_to_case';
+COMMENT ON FUNCTION bpm.escalate_to_case(bigint, text, text) IS
+    'Hand a running process over to a new case with its data; the process ends; returns the case id';
+
+CREATE FUNCTION bpm.add_task(case_id bigint, title text, assignee text DEFAULT NULL,
+                             candidate_groups text[] DEFAULT '{}', priority integer DEFAULT 50,
+                             due interval DEFAULT NULL)
+    RETURNS bigint LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_add_task';
+COMMENT ON FUNCTION bpm.add_task(bigint, text, text, text[], integer, interval) IS
+    'Ad-hoc work on a case outside its plan: a task whose output goes into the case file';

@@ -124,7 +124,7 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.flow')$$,
     'bpm.flow has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.instance')$$,
     $$VALUES ('id'::name, 'bigint'), ('kind', 'text'), ('definition_id', 'bigint'),
-             ('parent_id', 'bigint'), ('business_key', 'text'), ('state', 'text'),
+             ('parent_id', 'bigint'), ('parent_token', 'bigint'), ('business_key', 'text'), ('state', 'text'),
              ('data', 'jsonb'), ('started_at', 'timestamp with time zone'),
              ('started_by', 'text'), ('due_at', 'timestamp with time zone'),
              ('ended_at', 'timestamp with time zone'),
@@ -218,8 +218,8 @@ SELECT results_eq(
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'complete_job', 'complete_task',
-    'current_actor', 'deploy', 'disable_item', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
+    'add_task', 'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'complete_job', 'complete_task',
+    'current_actor', 'deploy', 'disable_item', 'escalate_to_case', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
     'start_item', 'trigger_listener', 'update_case',
     'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
     'run_jobs', 'start', 'task_refuse_write', 'task_update', 'throw_error', 'unclaim',
@@ -270,6 +270,7 @@ SELECT results_eq(
        WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype
        ORDER BY 1$$,
     $$VALUES
+      ('add_task', 'case_id bigint, title text, assignee text DEFAULT NULL::text, candidate_groups text[] DEFAULT ''{}''::text[], priority integer DEFAULT 50, due interval DEFAULT NULL::interval', 'bigint'),
       ('assign', 'task_id bigint, actor text', 'void'),
       ('bpmn_error', 'code text, message text DEFAULT NULL::text', 'void'),
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
@@ -280,9 +281,10 @@ SELECT results_eq(
       ('current_actor', '', 'text'),
       ('deploy', 'definition jsonb', 'bigint'),
       ('disable_item', 'case_id bigint, item_id text', 'void'),
+      ('escalate_to_case', 'instance_id bigint, case_key text, reason text', 'bigint'),
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
-      ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
+      ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb, of_instance bigint)'),
       ('now', '', 'timestamp with time zone'),
       ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('plan_item', 'case_id bigint, item_id text', 'bigint'),
