@@ -9,7 +9,7 @@
 
 GRANT USAGE ON SCHEMA bpm TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA bpm TO PUBLIC;
-GRANT UPDATE (status, output, assignee, priority, due_at) ON bpm.task TO PUBLIC;
+GRANT UPDATE (status, output, assignee, priority, due_at, labels, follow_up_at) ON bpm.task TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('bpm.definition', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.node', '');
@@ -20,6 +20,10 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.task_store', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.comment', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_board', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.board_column', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.board_card', '');
 
 -- Identity sequences too: without them a restored database would hand out
 -- ids that its rows already use.
@@ -29,3 +33,5 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.token_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.task_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.comment_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_board_id_seq', '');
