@@ -69,12 +69,7 @@ bpm_delegation_check_change(const TaskRow *cur, const TaskRow *next, const char 
 void
 bpm_delegation_resolve(const TaskRow *cur, TaskRow *next)
 {
-	if (next->output && !JB_ROOT_IS_OBJECT(next->output))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("task %lld: output must be a JSON object", (long long) cur->id)));
-	if (next->output == NULL)
-		next->output = bpm_jb_empty_object();
+	bpm_task_require_object_output(cur, next);
 	next->status = "open";
 	next->assignee = cur->owner;
 	next->delegation_state = "resolved";

@@ -438,6 +438,18 @@ apply_requested(const TaskRow *seen, const TaskRow *asked, TaskRow *next)
 		next->output = asked->output;
 }
 
+/* The output of a completion (or resolution) is a JSON object (22023); none is {}. */
+void
+bpm_task_require_object_output(const TaskRow *cur, TaskRow *next)
+{
+	if (next->output && !JB_ROOT_IS_OBJECT(next->output))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task %lld: output must be a JSON object", (long long) cur->id)));
+	if (next->output == NULL)
+		next->output = bpm_jb_empty_object();
+}
+
 /*
  * The completion rules; fills in who completed it. A free task has no
  * instance, node or four-eyes partner: only who may complete it, its output
@@ -455,12 +467,7 @@ check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("task %lld was not created by the engine: no process waits for it",
 						(long long) cur->id)));
-	if (next->output && !JB_ROOT_IS_OBJECT(next->output))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("task %lld: output must be a JSON object", (long long) cur->id)));
-	if (next->output == NULL)
-		next->output = bpm_jb_empty_object();
+	bpm_task_require_object_output(cur, next);
 	check_may_complete(cur, inst->actor);
 	if (cur->escalation_of == 0)
 		check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, inst->actor);

@@ -49,6 +49,7 @@ extern void bpm_task_read(int64 task_id, TaskRow *row);
 extern void bpm_task_refuse_unless_open(const TaskRow *row);
 extern char *bpm_task_groups_text(Datum groups);
 extern bool bpm_task_may_work(const TaskRow *row, const char *actor);
+extern void bpm_task_require_object_output(const TaskRow *cur, TaskRow *next);
 
 /* free_task.c: tasks outside any process or case, and subtasks */
 extern int64 bpm_task_lock(int64 task_id);
