@@ -18,12 +18,21 @@
  *
  * all in the caller's transaction.
  *
+ * A free task (bpm.create_task; instance_id NULL) has no instance to lock:
+ * its own row is locked instead, and completing it only records it (see
+ * free_task.c). A delegated task's completion by its delegate resolves it
+ * instead: back to its owner, still open (delegation.c). A task with open
+ * subtasks cannot be completed. A completed task's card goes to its
+ * board's final column (board.c).
+ *
  * Task states:   open --complete--> completed
  *                  \---instance cancelled / scope ended (engine)--> cancelled
+ *                  \---a free task cancelled (UPDATE status)--> cancelled
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -31,6 +40,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
@@ -46,7 +56,7 @@
 
 static const char *const engine_columns[] =
 {"id", "instance_id", "token_id", "node_id", "title", "candidate_groups", "required", "created_at",
-"escalation_of"};
+"escalation_of", "description", "parent_task_id", "owner", "delegation_state", "created_by"};
 
 
 static bool
@@ -79,7 +89,8 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 	Datum		d;
 
 	row->id = DatumGetInt64(column(tup, desc, "id", &isnull));
-	row->instance_id = DatumGetInt64(column(tup, desc, "instance_id", &isnull));
+	d = column(tup, desc, "instance_id", &isnull);
+	row->instance_id = isnull ? 0 : DatumGetInt64(d);	/* 0: a free task */
 	d = column(tup, desc, "token_id", &isnull);
 	row->token_id = isnull ? 0 : DatumGetInt64(d);
 	row->node_id = column_text(tup, desc, "node_id");
@@ -98,6 +109,16 @@ read_task(HeapTuple tup, TupleDesc desc, TaskRow *row)
 		DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
 	d = column(tup, desc, "escalation_of", &isnull);
 	row->escalation_of = isnull ? 0 : DatumGetInt64(d);
+	row->title = column_text(tup, desc, "title");
+	d = column(tup, desc, "parent_task_id", &isnull);
+	row->parent_task_id = isnull ? 0 : DatumGetInt64(d);
+	row->labels = column(tup, desc, "labels", &isnull);
+	if (isnull)
+		row->labels = PointerGetDatum(construct_empty_array(TEXTOID));
+	row->follow_up_at = column(tup, desc, "follow_up_at", &row->follow_up_null);
+	row->owner = column_text(tup, desc, "owner");
+	row->delegation_state = column_text(tup, desc, "delegation_state");
+	row->created_by = column_text(tup, desc, "created_by");
 }
 
 
@@ -107,7 +128,8 @@ bpm_task_read(int64 task_id, TaskRow *row)
 {
 	static BpmStatement stmt = {
 		"SELECT instance_id, token_id, node_id, status, assignee, candidate_groups, required, "
-		"output, priority, due_at, completed_by, completed_at::text, escalation_of "
+		"output, priority, due_at, completed_by, completed_at::text, escalation_of, "
+		"title, parent_task_id, labels, follow_up_at, owner, delegation_state, created_by "
 		"FROM bpm.task_store WHERE id = $1",
 		1, {INT8OID}
 	};
@@ -133,6 +155,13 @@ bpm_task_read(int64 task_id, TaskRow *row)
 	row->completed_by = bpm_spi_text(0, 11);
 	row->completed_at = bpm_spi_text(0, 12);
 	row->escalation_of = bpm_spi_int64(0, 13);
+	row->title = bpm_spi_text(0, 14);
+	row->parent_task_id = bpm_spi_int64(0, 15);
+	row->labels = bpm_spi_datum(0, 16, &isnull);
+	row->follow_up_at = bpm_spi_datum(0, 17, &row->follow_up_null);
+	row->owner = bpm_spi_text(0, 18);
+	row->delegation_state = bpm_spi_text(0, 19);
+	row->created_by = bpm_spi_text(0, 20);
 }
 
 /* A text[] of groups as JSON text, for messages. */
@@ -159,6 +188,16 @@ schedule_changed(const TaskRow *old, const TaskRow *new)
 		(!old->due_null && DatumGetTimestampTz(old->due_at) != DatumGetTimestampTz(new->due_at));
 }
 
+/* Labels or follow-up date changed (task management; task_updated too). */
+static bool
+details_changed(const TaskRow *old, const TaskRow *new)
+{
+	return old->follow_up_null != new->follow_up_null ||
+		(!old->follow_up_null &&
+		 DatumGetTimestampTz(old->follow_up_at) != DatumGetTimestampTz(new->follow_up_at)) ||
+		!DatumGetBool(OidFunctionCall2Coll(F_ARRAY_EQ, C_COLLATION_OID, old->labels, new->labels));
+}
+
 static bool
 may_claim(const TaskRow *old, const char *actor)
 {
@@ -167,22 +206,26 @@ may_claim(const TaskRow *old, const char *actor)
 
 /*
  * Who may change an open task. Its assignee may hand it on, give it back
- * and change its priority and due date; an unassigned task may be claimed
- * by an actor it is meant for (one of its candidate groups, or anyone if it
- * has none); everything else is for operators (see bpm_is_operator).
+ * and change its priority, due date, follow-up date and labels; so may the
+ * creator of a free task. An unassigned task may be claimed by an actor it
+ * is meant for (one of its candidate groups, or anyone if it has none);
+ * everything else is for operators (see bpm_is_operator).
  */
 static void
 check_may_change(const TaskRow *old, const TaskRow *new, const char *actor, Oid caller)
 {
 	bool		assignee_changed = text_changed(old->assignee, new->assignee);
 	bool		is_assignee = old->assignee && strcmp(old->assignee, actor) == 0;
+	bool		is_creator = BPM_TASK_IS_FREE(old) && old->created_by &&
+		strcmp(old->created_by, actor) == 0;
+	bool		rescheduled = schedule_changed(old, new) || details_changed(old, new);
 
-	if (!assignee_changed && !schedule_changed(old, new))
+	if (!assignee_changed && !rescheduled)
 		return;
-	if (is_assignee || bpm_is_operator(caller))
+	if (is_assignee || is_creator || bpm_is_operator(caller))
 		return;
 	if (assignee_changed && old->assignee == NULL && new->assignee &&
-		strcmp(new->assignee, actor) == 0 && !schedule_changed(old, new))
+		strcmp(new->assignee, actor) == 0 && !rescheduled)
 	{
 		if (may_claim(old, actor))
 			return;
@@ -244,20 +287,23 @@ bpm_task_refuse_unless_open(const TaskRow *old)
  * An assigned task is its assignee's; an unassigned one belongs to its
  * candidate groups; one with neither, to anyone.
  */
+bool
+bpm_task_may_work(const TaskRow *old, const char *actor)
+{
+	if (old->assignee)
+		return strcmp(old->assignee, actor) == 0;
+	return !old->has_groups || bpm_actor_in_groups(actor, old->candidate_groups);
+}
+
 static void
 check_may_complete(const TaskRow *old, const char *actor)
 {
-	if (old->assignee)
-	{
-		if (strcmp(old->assignee, actor) == 0)
-			return;
-	}
-	else if (!old->has_groups || bpm_actor_in_groups(actor, old->candidate_groups))
+	if (bpm_task_may_work(old, actor))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("\"%s\" may not complete task %lld (\"%s\")", actor, (long long) old->id,
-					old->node_id),
+					old->node_id ? old->node_id : old->title),
 			 old->assignee
 			 ? errdetail("The task is assigned to \"%s\".", old->assignee)
 			 : errdetail("The task is for the candidate groups %s, and \"%s\" is in none of them.",
@@ -342,16 +388,22 @@ record_open_changes(BpmInstance *inst, const TaskRow *old, const TaskRow *new)
 
 		bpm_event(inst, kind, old->node_id, old->id, 0, change_data(old->assignee, new->assignee));
 	}
-	if (schedule_changed(old, new))
+	if (schedule_changed(old, new) || details_changed(old, new))
 	{
-		Jsonb	   *vals[2];
+		Jsonb	   *vals[4];
 		const int	utc = 0;
 
 		vals[0] = bpm_jb_int(new->priority);
 		vals[1] = new->due_null ? NULL
 			: bpm_jb_string(JsonEncodeDateTime(NULL, new->due_at, TIMESTAMPTZOID, &utc));
+		/* follow-up and labels only when they changed: older events keep their shape */
+		vals[2] = new->follow_up_null ? NULL
+			: bpm_jb_string(JsonEncodeDateTime(NULL, new->follow_up_at, TIMESTAMPTZOID, &utc));
+		vals[3] = bpm_jb_text_array(new->labels);
 		bpm_event(inst, "task_updated", old->node_id, old->id, 0,
-				  bpm_jb_build(2, (const char *[]) {"priority", "due_at"}, vals));
+				  bpm_jb_build(details_changed(old, new) ? 4 : 2,
+							   (const char *[]) {"priority", "due_at", "follow_up_at", "labels"},
+							   vals));
 	}
 }
 
@@ -374,6 +426,12 @@ apply_requested(const TaskRow *seen, const TaskRow *asked, TaskRow *next)
 		next->due_at = asked->due_at;
 		next->due_null = asked->due_null;
 	}
+	if (details_changed(seen, asked))
+	{
+		next->labels = asked->labels;
+		next->follow_up_at = asked->follow_up_at;
+		next->follow_up_null = asked->follow_up_null;
+	}
 	if ((seen->output == NULL) != (asked->output == NULL) ||
 		(seen->output && !DatumGetBool(DirectFunctionCall2(jsonb_eq,
 														   JsonbPGetDatum(seen->output),
@@ -381,28 +439,44 @@ apply_requested(const TaskRow *seen, const TaskRow *asked, TaskRow *next)
 		next->output = asked->output;
 }
 
-/* The completion rules; fills in who completed it. */
-static void
-check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
+/* The output of a completion (or resolution) is a JSON object (22023); none is {}. */
+void
+bpm_task_require_object_output(const TaskRow *cur, TaskRow *next)
 {
-	int			node = bpm_graph_find(inst->graph, cur->node_id);
-
-	bpm_instance_require_running(inst, psprintf("complete task %lld", (long long) cur->id));
-	if (cur->token_id == 0 && !inst->graph->is_case)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task %lld was not created by the engine: no process waits for it",
-						(long long) cur->id)));
 	if (next->output && !JB_ROOT_IS_OBJECT(next->output))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("task %lld: output must be a JSON object", (long long) cur->id)));
 	if (next->output == NULL)
 		next->output = bpm_jb_empty_object();
+}
+
+/*
+ * The completion rules; fills in who completed it. A free task has no
+ * instance, node or four-eyes partner: only who may complete it, its output
+ * and its subtasks are checked.
+ */
+static void
+check_completion(BpmInstance *inst, const TaskRow *cur, TaskRow *next)
+{
+	int			node = BPM_TASK_IS_FREE(cur) ? -1 : bpm_graph_find(inst->graph, cur->node_id);
+
+	if (!BPM_TASK_IS_FREE(cur))
+		bpm_instance_require_running(inst, psprintf("complete task %lld", (long long) cur->id));
+	if (!BPM_TASK_IS_FREE(cur) && cur->token_id == 0 && !inst->graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("task %lld was not created by the engine: no process waits for it",
+						(long long) cur->id)));
+	bpm_task_require_object_output(cur, next);
 	check_may_complete(cur, inst->actor);
 	if (cur->escalation_of == 0)
 		check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, inst->actor);
+	if (cur->delegation_state)	/* resolved: the delegate's output, then the owner's */
+		next->output = bpm_jb_concat(cur->output ? cur->output : bpm_jb_empty_object(),
+									 next->output);
 	check_required(cur, next->output);
+	bpm_task_refuse_open_subtasks(cur, "completed");
 	next->completed_by = (char *) inst->actor;
 }
 
@@ -412,12 +486,13 @@ write_task(const TaskRow *next, bool completing)
 	static BpmStatement stmt = {
 		"UPDATE bpm.task_store SET status = $2, output = $3, assignee = $4, priority = $5, "
 		"due_at = $6, completed_at = CASE WHEN $7 THEN $9 ELSE completed_at END, "
-		"completed_by = CASE WHEN $7 THEN $8 ELSE completed_by END WHERE id = $1",
-		9, {INT8OID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID,
-		TIMESTAMPTZOID}
+		"completed_by = CASE WHEN $7 THEN $8 ELSE completed_by END, labels = $10, "
+		"follow_up_at = $11, delegation_state = $12 WHERE id = $1",
+		12, {INT8OID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID,
+		TIMESTAMPTZOID, TEXTARRAYOID, TIMESTAMPTZOID, TEXTOID}
 	};
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[12];
+	char		nulls[12] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(next->id);
 	values[1] = CStringGetTextDatum(next->status);
@@ -432,6 +507,11 @@ write_task(const TaskRow *next, bool completing)
 	values[7] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
 	nulls[7] = BPM_NULL(next->completed_by == NULL);
 	values[8] = TimestampTzGetDatum(bpm_clock_now());
+	values[9] = next->labels;
+	values[10] = next->follow_up_at;
+	nulls[10] = BPM_NULL(next->follow_up_null);
+	values[11] = next->delegation_state ? CStringGetTextDatum(next->delegation_state) : (Datum) 0;
+	nulls[11] = BPM_NULL(next->delegation_state == NULL);
 	bpm_spi_run(&stmt, values, nulls);
 }
 
@@ -471,9 +551,9 @@ static HeapTuple
 result_row(TriggerData *td, const TaskRow *next, bool completing)
 {
 	TupleDesc	desc = td->tg_relation->rd_att;
-	int			cols[7];
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	int			cols[10];
+	Datum		values[10];
+	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
 
 	cols[0] = SPI_fnumber(desc, "status");
 	values[0] = CStringGetTextDatum(next->status);
@@ -488,13 +568,21 @@ result_row(TriggerData *td, const TaskRow *next, bool completing)
 	cols[4] = SPI_fnumber(desc, "due_at");
 	values[4] = next->due_at;
 	nulls[4] = next->due_null;
-	cols[5] = SPI_fnumber(desc, "completed_at");
-	values[5] = TimestampTzGetDatum(bpm_clock_now());
-	nulls[5] = !completing;
-	cols[6] = SPI_fnumber(desc, "completed_by");
-	values[6] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
-	nulls[6] = next->completed_by == NULL;
-	return heap_modify_tuple_by_cols(td->tg_newtuple, desc, completing ? 7 : 5, cols, values, nulls);
+	cols[5] = SPI_fnumber(desc, "labels");
+	values[5] = next->labels;
+	cols[6] = SPI_fnumber(desc, "follow_up_at");
+	values[6] = next->follow_up_at;
+	nulls[6] = next->follow_up_null;
+	cols[7] = SPI_fnumber(desc, "delegation_state");
+	values[7] = next->delegation_state ? CStringGetTextDatum(next->delegation_state) : (Datum) 0;
+	nulls[7] = next->delegation_state == NULL;
+	cols[8] = SPI_fnumber(desc, "completed_at");
+	values[8] = TimestampTzGetDatum(bpm_clock_now());
+	nulls[8] = !completing;
+	cols[9] = SPI_fnumber(desc, "completed_by");
+	values[9] = next->completed_by ? CStringGetTextDatum(next->completed_by) : (Datum) 0;
+	nulls[9] = next->completed_by == NULL;
+	return heap_modify_tuple_by_cols(td->tg_newtuple, desc, completing ? 10 : 8, cols, values, nulls);
 }
 
 /*
@@ -516,6 +604,8 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	TaskRow		cur;
 	TaskRow		next;
 	bool		completing;
+	bool		cancelling;
+	bool		resolving = false;
 	char	   *actor;
 	BpmIdentity saved;
 	BpmInstance inst;
@@ -530,24 +620,52 @@ bpm_task_update(PG_FUNCTION_ARGS)
 
 	actor = bpm_current_actor_name();
 	bpm_engine_enter(&saved);
-	bpm_instance_lock(&inst, seen.instance_id, actor);
+	if (BPM_TASK_IS_FREE(&seen))
+		bpm_task_begin(&inst, seen.id, actor);	/* free_task.c: locks the task row */
+	else
+		bpm_instance_lock(&inst, seen.instance_id, actor);
 	bpm_task_read(seen.id, &cur);
 	bpm_task_refuse_unless_open(&cur);
 	next = cur;
 	apply_requested(&seen, &asked, &next);
-	if (strcmp(next.status, "cancelled") == 0)
+	cancelling = strcmp(next.status, "cancelled") == 0;
+	if (cancelling && !BPM_TASK_IS_FREE(&cur))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("task %lld cannot be cancelled on its own", (long long) cur.id),
 				 errhint("Cancel the instance with bpm.cancel(%lld, reason).",
 						 (long long) cur.instance_id)));
 	completing = strcmp(next.status, "completed") == 0;
+	bpm_delegation_check_change(&cur, &next, inst.actor);
 	check_may_change(&cur, &next, inst.actor, saved.userid);
-	if (completing)
+	if (completing && BPM_TASK_DELEGATED(&cur))
+	{
+		/* the delegate's completion resolves it: back to its owner, still open */
+		bpm_delegation_resolve(&cur, &next);
+		resolving = true;
+		completing = false;
+	}
+	else if (completing)
 		check_completion(&inst, &cur, &next);
-	write_task(&next, completing);
+	else if (cancelling)
+	{
+		bpm_free_task_check_cancel(&cur, inst.actor, saved.userid);
+		next.completed_by = (char *) inst.actor;
+	}
+	write_task(&next, completing || cancelling);
 
-	if (completing && cur.escalation_of)
+	if (resolving)
+	{
+		bpm_event(&inst, "task_resolved", cur.node_id, cur.id, 0,
+				  bpm_jb_build(3, (const char *[]) {"owner", "delegate", "output"},
+							   (Jsonb *[]) {bpm_jb_string(cur.owner), bpm_jb_string(cur.assignee),
+						next.output}));
+		bpm_instance_save(&inst);
+	}
+	else if (BPM_TASK_IS_FREE(&cur) && (completing || cancelling))
+		/* no process waits for a free task */
+		bpm_event(&inst, completing ? "task_completed" : "task_cancelled", NULL, cur.id, 0, NULL);
+	else if (completing && cur.escalation_of)
 	{
 		/* an escalation task is a record of who looked into it: nothing moves */
 		bpm_event(&inst, "task_completed", cur.node_id, cur.id, 0, NULL);
@@ -571,7 +689,7 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		int			node = bpm_graph_find(inst.graph, cur.node_id);
+		int			node = BPM_TASK_IS_FREE(&cur) ? -1 : bpm_graph_find(inst.graph, cur.node_id);
 
 		if (schedule_changed(&cur, &next) && node >= 0 && cur.escalation_of == 0 &&
 			bpm_node_escalates(&inst.graph->nodes[node]))
@@ -579,7 +697,9 @@ bpm_task_update(PG_FUNCTION_ARGS)
 		record_open_changes(&inst, &cur, &next);
 		bpm_instance_save(&inst);
 	}
-	result = result_row(td, &next, completing);
+	if (completing)
+		bpm_board_task_completed(cur.id);	/* its card goes to its board's final column */
+	result = result_row(td, &next, completing || cancelling);
 	bpm_engine_leave(&saved);
 	return PointerGetDatum(result);
 }
@@ -601,7 +721,8 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 	{
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("tasks are created by the engine when a process reaches a user task")));
+				 errmsg("tasks are created by the engine when a process reaches a user task"),
+				 errhint("Create a task outside any process with bpm.create_task(title).")));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

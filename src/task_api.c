@@ -21,24 +21,14 @@
 #include "task.h"
 
 /*
- * Lock a task's instance (the engine's lock order), then read the task as
- * it is now and require it to be open. Raises 42704 and 55000.
+ * Lock a task's instance (the engine's lock order; a free task: its own
+ * row, see free_task.c), then read the task as it is now and require it
+ * to be open. Raises 42704 and 55000.
  */
 static void
 lock_open_task(int64 task_id, TaskRow *row)
 {
-	static BpmStatement lock = {
-		"SELECT id FROM bpm.instance WHERE id = "
-		"(SELECT instance_id FROM bpm.task_store WHERE id = $1) FOR NO KEY UPDATE",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(task_id);
-
-	if (bpm_spi_run(&lock, &arg, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("task %lld does not exist", (long long) task_id)));
-	bpm_instance_refuse_reentry(bpm_spi_int64(0, 1));
+	bpm_task_lock(task_id);
 	bpm_task_read(task_id, row);
 	bpm_task_refuse_unless_open(row);
 }

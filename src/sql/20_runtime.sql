@@ -41,11 +41,13 @@ CREATE TABLE bpm.token (
 );
 COMMENT ON TABLE bpm.token IS 'Where running instances wait: at a task (waiting), a join (joining) or inside a sub-process (scope)';
 
+-- A task with instance_id NULL is a free task (bpm.create_task): no
+-- process or case waits for it, and it has no token, node or escalation.
 CREATE TABLE bpm.task_store (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    instance_id      bigint NOT NULL,
+    instance_id      bigint,
     token_id         bigint,
-    node_id          text NOT NULL,
+    node_id          text,
     title            text NOT NULL,
     status           text NOT NULL DEFAULT 'open'
                      CHECK (status IN ('open', 'completed', 'cancelled')),
@@ -58,12 +60,28 @@ CREATE TABLE bpm.task_store (
     created_at       timestamptz NOT NULL DEFAULT now(),
     completed_at     timestamptz,
     completed_by     text,
-    escalation_of    bigint
+    escalation_of    bigint,
+    -- task management (37_task_management.sql); no foreign key on
+    -- parent_task_id, so that pg_dump's data order never matters
+    description      text,
+    parent_task_id   bigint,
+    labels           text[] NOT NULL DEFAULT '{}',
+    follow_up_at     timestamptz,
+    owner            text,
+    delegation_state text CHECK (delegation_state IN ('pending', 'resolved')),
+    created_by       text,
+    CONSTRAINT task_free_shape
+        CHECK (instance_id IS NOT NULL OR (token_id IS NULL AND node_id IS NULL AND escalation_of IS NULL)),
+    CONSTRAINT task_delegation_shape CHECK ((owner IS NULL) = (delegation_state IS NULL))
 );
 CREATE INDEX task_instance_idx ON bpm.task_store (instance_id, node_id);
 CREATE INDEX task_open_assignee_idx ON bpm.task_store (assignee) WHERE status = 'open';
+CREATE INDEX task_parent_idx ON bpm.task_store (parent_task_id) WHERE parent_task_id IS NOT NULL;
 COMMENT ON TABLE bpm.task_store IS 'The rows behind the view bpm.task; written only by the engine';
 COMMENT ON COLUMN bpm.task_store.escalation_of IS 'An escalation task: the overdue task it was opened for (completing it moves no process)';
+COMMENT ON COLUMN bpm.task_store.instance_id IS 'The task''s instance; NULL for a free task (bpm.create_task)';
+COMMENT ON COLUMN bpm.task_store.owner IS 'A delegated task: who delegated it and completes it once the delegate has resolved it';
+COMMENT ON COLUMN bpm.task_store.delegation_state IS 'NULL, pending (the delegate works it) or resolved (back with its owner)';
 
 CREATE TABLE bpm.job (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

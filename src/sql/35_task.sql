@@ -7,10 +7,11 @@
 CREATE VIEW bpm.task AS
 SELECT id, instance_id, token_id, node_id, title, status, assignee, candidate_groups,
        priority, due_at, required, output, created_at, completed_at, completed_by,
-       escalation_of
+       escalation_of, description, parent_task_id, labels, follow_up_at, owner, delegation_state,
+       created_by
   FROM bpm.task_store;
 COMMENT ON VIEW bpm.task IS
-    'Every human task; UPDATE status, output, assignee, priority or due_at to work one';
+    'Every human task; UPDATE status, output, assignee, priority, due_at, labels or follow_up_at to work one';
 
 CREATE FUNCTION bpm.task_update() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_task_update';
@@ -50,15 +51,18 @@ CREATE FUNCTION bpm.current_actor() RETURNS text
 COMMENT ON FUNCTION bpm.current_actor() IS
     'The acting user: setting bpm.actor when set, else the current role';
 
+-- Free tasks (no instance) are listed too, with business_key and
+-- process_key NULL: hence the outer joins.
 CREATE VIEW bpm.tasks AS
 SELECT t.id, t.instance_id, i.business_key, d.key AS process_key, t.node_id,
        t.title, t.assignee, t.candidate_groups, t.priority, t.due_at, t.required,
-       t.created_at
+       t.created_at, t.description, t.parent_task_id, t.labels, t.follow_up_at, t.owner,
+       t.delegation_state
   FROM bpm.task_store t
-  JOIN bpm.instance i ON i.id = t.instance_id
-  JOIN bpm.definition d ON d.id = i.definition_id
+  LEFT JOIN bpm.instance i ON i.id = t.instance_id
+  LEFT JOIN bpm.definition d ON d.id = i.definition_id
  WHERE t.status = 'open';
-COMMENT ON VIEW bpm.tasks IS 'Open tasks';
+COMMENT ON VIEW bpm.tasks IS 'Open tasks, of processes and free ones';
 
 CREATE VIEW bpm.worklist AS
 SELECT t.*
@@ -84,8 +88,8 @@ SELECT 'task'::text AS kind, t.id AS task_id, t.instance_id, i.business_key, d.k
        t.node_id, t.title, t.status, t.assignee, t.candidate_groups, t.priority, t.due_at,
        t.completed_at, coalesce(t.completed_at, bpm.now()) - t.due_at AS overdue_by
   FROM bpm.task_store t
-  JOIN bpm.instance i ON i.id = t.instance_id
-  JOIN bpm.definition d ON d.id = i.definition_id
+  LEFT JOIN bpm.instance i ON i.id = t.instance_id
+  LEFT JOIN bpm.definition d ON d.id = i.definition_id
  WHERE t.due_at IS NOT NULL
    AND ((t.status = 'open' AND t.due_at < bpm.now())
         OR (t.status = 'completed' AND t.completed_at > t.due_at))

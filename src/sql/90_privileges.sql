@@ -9,7 +9,7 @@
 
 GRANT USAGE ON SCHEMA bpm TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA bpm TO PUBLIC;
-GRANT UPDATE (status, output, assignee, priority, due_at) ON bpm.task TO PUBLIC;
+GRANT UPDATE (status, output, assignee, priority, due_at, labels, follow_up_at) ON bpm.task TO PUBLIC;
 GRANT UPDATE (data) ON bpm.cases TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('bpm.definition', '');
@@ -22,6 +22,10 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.plan_item', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.comment', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_board', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.board_column', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.board_card', '');
 
 -- Identity sequences too: without them a restored database would hand out
 -- ids that its rows already use.
@@ -32,3 +36,5 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.task_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.job_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.plan_item_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.comment_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.task_board_id_seq', '');

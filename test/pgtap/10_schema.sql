@@ -4,7 +4,7 @@
 -- signatures of the SQL API (argument names and defaults, for named
 -- notation), the triggers that enforce the rules, the extension's schema
 -- and membership, and what PUBLIC may do: read everything, UPDATE only the
--- five person-editable columns of the view bpm.task, write nothing else
+-- seven person-editable columns of the view bpm.task, write nothing else
 -- (not bpm.task_store, the table behind the view), call the API.
 -- Privileges are checked twice: as granted (aclexplode, grantee PUBLIC) and
 -- as effective for a fresh role with no grants of its own.
@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(106);
+SELECT plan(118);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -83,10 +83,11 @@ SELECT is(
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'plan_item',
-          'task_store', 'token']);
+    ARRAY['actor_group', 'board_card', 'board_column', 'comment', 'definition', 'event', 'flow',
+          'instance', 'job', 'node', 'plan_item', 'task_board', 'task_store', 'token']);
 SELECT views_are('bpm',
-    ARRAY['case_plan', 'cases', 'definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks',
+    ARRAY['board', 'case_plan', 'cases', 'comments', 'definitions', 'group_tasks', 'incidents', 'my_tasks',
+          'overdue_tasks', 'processes', 'sla_breaches', 'task', 'tasks', 'tasks_by_case',
           'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
 SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
@@ -143,7 +144,9 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
              ('due_at', 'timestamp with time zone'), ('required', 'text[]'), ('output', 'jsonb'),
              ('created_at', 'timestamp with time zone'),
              ('completed_at', 'timestamp with time zone'), ('completed_by', 'text'),
-             ('escalation_of', 'bigint')$$,
+             ('escalation_of', 'bigint'), ('description', 'text'), ('parent_task_id', 'bigint'),
+             ('labels', 'text[]'), ('follow_up_at', 'timestamp with time zone'),
+             ('owner', 'text'), ('delegation_state', 'text'), ('created_by', 'text')$$,
     'bpm.task has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task_store')$$,
     $$SELECT * FROM pg_temp.columns_of('bpm.task')$$,
@@ -189,8 +192,55 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
              ('process_key', 'text'), ('node_id', 'text'), ('title', 'text'),
              ('assignee', 'text'), ('candidate_groups', 'text[]'), ('priority', 'integer'),
              ('due_at', 'timestamp with time zone'), ('required', 'text[]'),
-             ('created_at', 'timestamp with time zone')$$,
+             ('created_at', 'timestamp with time zone'), ('description', 'text'),
+             ('parent_task_id', 'bigint'), ('labels', 'text[]'),
+             ('follow_up_at', 'timestamp with time zone'), ('owner', 'text'),
+             ('delegation_state', 'text')$$,
     'view bpm.tasks has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.my_tasks')$$,
+    $$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
+    'view bpm.my_tasks has the columns of bpm.tasks');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.group_tasks')$$,
+    $$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
+    'view bpm.group_tasks has the columns of bpm.tasks');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.overdue_tasks')$$,
+    $$SELECT * FROM pg_temp.columns_of('bpm.tasks')
+      UNION ALL VALUES ('overdue_by'::name, 'interval')$$,
+    'view bpm.overdue_tasks has the columns of bpm.tasks and overdue_by');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.tasks_by_case')$$,
+    $$VALUES ('instance_id'::name, 'bigint'), ('kind', 'text'), ('business_key', 'text'),
+             ('process_key', 'text'), ('open_tasks', 'bigint'), ('task_ids', 'bigint[]'),
+             ('next_due_at', 'timestamp with time zone')$$,
+    'view bpm.tasks_by_case has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.comment')$$,
+    $$VALUES ('id'::name, 'bigint'), ('instance_id', 'bigint'), ('task_id', 'bigint'),
+             ('actor', 'text'), ('body', 'text'), ('created_at', 'timestamp with time zone')$$,
+    'bpm.comment has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.comments')$$,
+    $$VALUES ('id'::name, 'bigint'), ('task_id', 'bigint'), ('task_title', 'text'),
+             ('instance_id', 'bigint'), ('actor', 'text'), ('body', 'text'),
+             ('created_at', 'timestamp with time zone')$$,
+    'view bpm.comments has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.task_board')$$,
+    $$VALUES ('id'::name, 'bigint'), ('name', 'text'), ('created_at', 'timestamp with time zone'),
+             ('created_by', 'text')$$,
+    'bpm.task_board has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.board_column')$$,
+    $$VALUES ('board_id'::name, 'bigint'), ('position', 'integer'), ('name', 'text'),
+             ('is_final', 'boolean')$$,
+    'bpm.board_column has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.board_card')$$,
+    $$VALUES ('task_id'::name, 'bigint'), ('board_id', 'bigint'), ('column_position', 'integer'),
+             ('position', 'integer')$$,
+    'bpm.board_card has its columns, in order, with their types');
+SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.board')$$,
+    $$VALUES ('board'::name, 'text'), ('column', 'text'), ('position', 'integer'),
+             ('task_id', 'bigint'), ('title', 'text'), ('status', 'text'), ('assignee', 'text'),
+             ('owner', 'text'), ('delegation_state', 'text'), ('candidate_groups', 'text[]'),
+             ('priority', 'integer'), ('due_at', 'timestamp with time zone'),
+             ('labels', 'text[]'), ('parent_task_id', 'bigint'), ('instance_id', 'bigint'),
+             ('column_position', 'integer'), ('is_final', 'boolean')$$,
+    'view bpm.board has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.worklist')$$,
     $$SELECT * FROM pg_temp.columns_of('bpm.tasks')$$,
     'view bpm.worklist has the columns of bpm.tasks');
@@ -207,22 +257,36 @@ SELECT col_is_pk('bpm', 'job', 'id', 'bpm.job.id is its primary key');
 SELECT col_is_pk('bpm', 'event', 'id', 'bpm.event.id is its primary key');
 SELECT col_is_unique('bpm', 'definition', ARRAY['key', 'version'],
     'a definition key has each version once');
+SELECT col_is_pk('bpm', 'board_card', 'task_id', 'a task has one card at most');
+SELECT results_eq(
+    $$SELECT conname::text COLLATE "default", pg_get_constraintdef(oid)
+        FROM pg_constraint
+       WHERE conname IN ('task_free_shape', 'task_delegation_shape', 'comment_target', 'board_card_slot')
+       ORDER BY 1$$,
+    $$VALUES
+      ('board_card_slot', 'UNIQUE (board_id, column_position, "position") DEFERRABLE'),
+      ('comment_target', 'CHECK (((task_id IS NOT NULL) OR (instance_id IS NOT NULL)))'),
+      ('task_delegation_shape', 'CHECK (((owner IS NULL) = (delegation_state IS NULL)))'),
+      ('task_free_shape', 'CHECK (((instance_id IS NOT NULL) OR ((token_id IS NULL) AND (node_id IS NULL) AND (escalation_of IS NULL))))')$$,
+    'free tasks have no token, node or escalation; a delegated task has an owner; a comment has a target; card slots are unique per statement');
 SELECT results_eq(
     $$SELECT indexname::text COLLATE "default", indexdef FROM pg_indexes
        WHERE schemaname = 'bpm' AND tablename = 'task_store' ORDER BY 1$$,
     $$VALUES
       ('task_instance_idx', 'CREATE INDEX task_instance_idx ON bpm.task_store USING btree (instance_id, node_id)'),
       ('task_open_assignee_idx', 'CREATE INDEX task_open_assignee_idx ON bpm.task_store USING btree (assignee) WHERE (status = ''open''::text)'),
+      ('task_parent_idx', 'CREATE INDEX task_parent_idx ON bpm.task_store USING btree (parent_task_id) WHERE (parent_task_id IS NOT NULL)'),
       ('task_store_pkey', 'CREATE UNIQUE INDEX task_store_pkey ON bpm.task_store USING btree (id)')$$,
-    'bpm.task_store has exactly its primary key and the instance and open-assignee indexes');
+    'bpm.task_store has exactly its primary key and the instance, open-assignee and subtask indexes');
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'add_task', 'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'complete_job', 'complete_task',
-    'current_actor', 'deploy', 'disable_item', 'escalate_to_case', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
-    'start_item', 'trigger_listener', 'update_case',
-    'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
-    'run_jobs', 'start', 'task_refuse_write', 'task_update', 'throw_error', 'unclaim',
+    'add_task', 'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'comment',
+    'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
+    'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
+    'job_wake_scheduler', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
+    'retry_incident', 'run_jobs', 'start', 'start_item', 'task_refuse_write', 'task_update', 'throw_error',
+    'trigger_listener', 'unclaim', 'update_case',
     'verify_events']);
 
 SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
@@ -276,15 +340,20 @@ SELECT results_eq(
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
       ('claim', 'task_id bigint', 'void'),
       ('close_case', 'case_id bigint, outcome text', 'void'),
+      ('comment', 'task_id bigint, body text', 'bigint'),
       ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('complete_task', 'task_id bigint, data jsonb DEFAULT ''{}''::jsonb', 'void'),
+      ('create_board', 'name text, columns text[]', 'bigint'),
+      ('create_task', 'title text, description text DEFAULT NULL::text, assignee text DEFAULT NULL::text, candidate_groups text[] DEFAULT ''{}''::text[], priority integer DEFAULT 50, due_at timestamp with time zone DEFAULT NULL::timestamp with time zone, parent_task_id bigint DEFAULT NULL::bigint, labels text[] DEFAULT ''{}''::text[], follow_up_at timestamp with time zone DEFAULT NULL::timestamp with time zone, board text DEFAULT NULL::text', 'bigint'),
       ('current_actor', '', 'text'),
+      ('delegate', 'task_id bigint, to_actor text', 'void'),
       ('deploy', 'definition jsonb', 'bigint'),
       ('disable_item', 'case_id bigint, item_id text', 'void'),
       ('escalate_to_case', 'instance_id bigint, case_key text, reason text', 'bigint'),
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb, of_instance bigint)'),
+      ('move_task', 'task_id bigint, column_name text, pos integer DEFAULT NULL::integer, board text DEFAULT NULL::text, data jsonb DEFAULT NULL::jsonb', 'void'),
       ('now', '', 'timestamp with time zone'),
       ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('plan_item', 'case_id bigint, item_id text', 'bigint'),
@@ -345,13 +414,16 @@ SELECT results_eq(
         FROM pg_class c, aclexplode(c.relacl) a
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2$$,
-    $$VALUES ('actor_group', 'SELECT'), ('case_plan', 'SELECT'), ('cases', 'SELECT'),
+    $$VALUES ('actor_group', 'SELECT'), ('board', 'SELECT'), ('board_card', 'SELECT'),
+             ('board_column', 'SELECT'), ('case_plan', 'SELECT'), ('cases', 'SELECT'),
+             ('comment', 'SELECT'), ('comments', 'SELECT'),
              ('definition', 'SELECT'), ('definitions', 'SELECT'),
-             ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
-             ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'), ('plan_item', 'SELECT'),
-             ('processes', 'SELECT'), ('sla_breaches', 'SELECT'), ('task', 'SELECT'),
-             ('task_store', 'SELECT'),
-             ('tasks', 'SELECT'), ('token', 'SELECT'), ('worklist', 'SELECT')$$,
+             ('event', 'SELECT'), ('flow', 'SELECT'), ('group_tasks', 'SELECT'), ('incidents', 'SELECT'),
+             ('instance', 'SELECT'), ('job', 'SELECT'), ('my_tasks', 'SELECT'), ('node', 'SELECT'),
+             ('overdue_tasks', 'SELECT'), ('plan_item', 'SELECT'), ('processes', 'SELECT'), ('sla_breaches', 'SELECT'),
+             ('task', 'SELECT'), ('task_board', 'SELECT'), ('task_store', 'SELECT'),
+             ('tasks', 'SELECT'), ('tasks_by_case', 'SELECT'), ('token', 'SELECT'),
+             ('worklist', 'SELECT')$$,
     'PUBLIC is granted SELECT, and only SELECT, on every table and view (no sequence)');
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", att.attname::text COLLATE "default", a.privilege_type
@@ -361,9 +433,10 @@ SELECT results_eq(
        ORDER BY 1, 2, 3$$,
     $$VALUES ('cases', 'data', 'UPDATE'),
              ('task', 'assignee', 'UPDATE'), ('task', 'due_at', 'UPDATE'),
+             ('task', 'follow_up_at', 'UPDATE'), ('task', 'labels', 'UPDATE'),
              ('task', 'output', 'UPDATE'), ('task', 'priority', 'UPDATE'),
              ('task', 'status', 'UPDATE')$$,
-    'PUBLIC is granted column UPDATE only on the views bpm.task (status, output, assignee, priority, due_at) and bpm.cases (data)');
+    'PUBLIC is granted column UPDATE only on the views bpm.task (status, output, assignee, priority, due_at, labels, follow_up_at) and bpm.cases (data)');
 SELECT results_eq(
     $$SELECT a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a
        WHERE n.nspname = 'bpm' AND a.grantee = 0$$,
@@ -421,8 +494,8 @@ SELECT is(
            WHERE att.attrelid = 'bpm.task'::regclass AND att.attnum > 0 AND NOT att.attisdropped
              AND has_column_privilege('bpm_tap_nobody', 'bpm.task'::regclass, att.attnum, 'UPDATE')
            ORDER BY att.attnum),
-    ARRAY['status', 'assignee', 'priority', 'due_at', 'output'],
-    'a plain role may UPDATE exactly status, assignee, priority, due_at and output of bpm.task');
+    ARRAY['status', 'assignee', 'priority', 'due_at', 'output', 'labels', 'follow_up_at'],
+    'a plain role may UPDATE exactly status, assignee, priority, due_at, output, labels and follow_up_at of bpm.task');
 SELECT column_privs_are('bpm', 'task', 'status', 'bpm_tap_nobody', ARRAY['SELECT', 'UPDATE']);
 SELECT column_privs_are('bpm', 'task', 'node_id', 'bpm_tap_nobody', ARRAY['SELECT']);
 SELECT is(

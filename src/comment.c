@@ -1,0 +1,77 @@
+/*
+ * src/comment.c
+ *
+ * Comments: notes people leave on a task (bpm.comment). A comment row
+ * belongs to a task or to an instance (a case's comments, to come): the
+ * table bpm.comment has both columns and a CHECK that one is set; a task's
+ * comment also carries the task's instance (NULL for a free task), so
+ * every row of an instance is found by its instance id. Comments are
+ * append-only records like events: there is no API to edit or remove one.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "engine.h"
+#include "jsonb_util.h"
+#include "schedule.h"
+#include "spi_util.h"
+#include "task.h"
+
+/*
+ * bpm.comment(task_id bigint, body text) RETURNS bigint
+ *
+ * Adds a comment by the current actor to a task, open or closed, and
+ * records comment_added {"comment_id"}; returns the comment's id. Anyone
+ * may comment (everyone may read every task). Locks the task's instance (a
+ * free task: its row), whose event chain the event joins. Raises 42704,
+ * 22023 for an empty body, 22004.
+ */
+PG_FUNCTION_INFO_V1(bpm_comment);
+Datum
+bpm_comment(PG_FUNCTION_ARGS)
+{
+	static BpmStatement insert = {
+		"INSERT INTO bpm.comment (instance_id, task_id, actor, body, created_at) "
+		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		5, {INT8OID, INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
+	};
+	int64		task_id;
+	char	   *body;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity caller;
+	BpmInstance inst;
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int64		comment_id;
+
+	bpm_require_arg(fcinfo, 0, "task id");
+	bpm_require_arg(fcinfo, 1, "comment");
+	task_id = PG_GETARG_INT64(0);
+	body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strspn(body, " \t\r\n") == strlen(body))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a comment must not be empty")));
+
+	bpm_engine_enter(&caller);
+	bpm_task_begin(&inst, task_id, actor);
+	values[0] = Int64GetDatum(inst.id);
+	nulls[0] = BPM_NULL(inst.id == 0);
+	values[1] = Int64GetDatum(task_id);
+	values[2] = CStringGetTextDatum(actor);
+	values[3] = CStringGetTextDatum(body);
+	values[4] = TimestampTzGetDatum(bpm_clock_now());
+	bpm_spi_run(&insert, values, nulls);
+	comment_id = bpm_spi_int64(0, 1);
+	bpm_event(&inst, "comment_added", NULL, task_id, 0,
+			  bpm_jb_build(1, (const char *[]) {"comment_id"},
+						   (Jsonb *[]) {bpm_jb_int(comment_id)}));
+	bpm_instance_save(&inst);
+	bpm_engine_leave(&caller);
+	PG_RETURN_INT64(comment_id);
+}
