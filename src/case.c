@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "case.h"
@@ -329,8 +330,14 @@ bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name)
 	if (node->kind == BPM_USER_TASK)
 	{
 		Datum		values[2];
+		BpmNode		task = *node;
 
-		item->task_id = bpm_activity_create_task(run->inst, node, item->id);
+		if (node->case_role)	/* for the holders of the role in this case */
+			task.candidate_groups.constant =
+				bpm_jb_text_array(PointerGetDatum(construct_array((Datum[]) {
+					CStringGetTextDatum(bpm_case_role_group(run->inst->id, node->case_role))},
+					1, TEXTOID, -1, false, TYPALIGN_INT)));
+		item->task_id = bpm_activity_create_task(run->inst, &task, item->id);
 		values[0] = Int64GetDatum(item->id);
 		values[1] = Int64GetDatum(item->task_id);
 		bpm_spi_run(&set_task, values, NULL);
@@ -627,6 +634,7 @@ bpm_case_open(BpmInstance *inst, const char *key)
 	bpm_event(inst, "case_opened", NULL, 0, 0,
 			  bpm_jb_build(2, (const char *[]) {"case", "data"},
 						   (Jsonb *[]) {bpm_jb_string(key), inst->data}));
+	bpm_case_role_grant(inst, "owner", inst->actor);
 	bpm_case_run_init(&run, inst);
 	bpm_case_start_plan(&run, bpm_case_plan_create(&run));
 	bpm_case_settle(&run);

@@ -57,6 +57,10 @@ extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
 							   const char *name);
 
+/* case_role.c */
+extern char *bpm_case_role_group(int64 case_id, const char *role);
+extern void bpm_case_role_grant(BpmInstance *inst, const char *role, const char *actor);
+
 /* case_sentry.c */
 extern void bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition);
 extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);

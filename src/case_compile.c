@@ -35,7 +35,7 @@ typedef struct ItemType
 } ItemType;
 
 static const char *const human_task_properties[] =
-{"assignee", "candidate_groups", "priority", "due", "required_fields", "four_eyes", NULL};
+{"assignee", "candidate_groups", "priority", "due", "required_fields", "four_eyes", "role", NULL};
 static const char *const stage_properties[] = {"items", "auto_complete", NULL};
 static const char *const timer_listener_properties[] = {"timer", NULL};
 static const char *const process_task_properties[] = {"process", "wait", NULL};
@@ -56,7 +56,7 @@ static const char *const common_properties[] =
 {"id", "type", "name", "documentation", "entry", "exit", "required", "manual", "repeat",
 "discretionary", "applicability", NULL};
 static const char *const top_properties[] =
-{"key", "name", "kind", "plan", "exit", "auto_complete", "due", "documentation", NULL};
+{"key", "name", "kind", "plan", "exit", "auto_complete", "due", "roles", "documentation", NULL};
 static const char *const sentry_properties[] = {"on", "if", NULL};
 
 /* The CMMN transitions an on-part may name, in snake case. */
@@ -258,6 +258,11 @@ compile_item_kind(CaseCompiler *c, JsonbContainer *object, int index, const char
 			node->required = bpm_prop_strings(c->key, object, "required_fields", element,
 											  &node->nrequired);
 			node->four_eyes = bpm_prop_strings(c->key, object, "four_eyes", element, &node->nfour_eyes);
+			node->case_role = bpm_prop_string(c->key, object, "role", element, false);
+			if (node->case_role && (node->assignee.constant || node->assignee.path ||
+									node->candidate_groups.constant || node->candidate_groups.path))
+				invalid(c->key, "%s: a task for a case \"role\" has no assignee or candidate groups of its own",
+						element);
 			break;
 		case BPM_STAGE:
 			node->auto_complete = bpm_prop_bool(c->key, object, "auto_complete", element, false);
@@ -396,6 +401,36 @@ check_sentries(const char *key, BpmGraph *g, BpmSentry *sentries, int n, const c
 			check_on_part(key, g, sentries[i].parts[j], element);
 }
 
+/* "roles": the names of the roles people hold in a case; "owner" is always one. */
+static void
+compile_roles(CaseCompiler *c, JsonbContainer *top, BpmGraph *g)
+{
+	int			n;
+	char	  **names = bpm_prop_strings(c->key, top, "roles", "the definition", &n);
+	int			i;
+
+	g->roles = palloc(sizeof(char *) * (n + 1));
+	g->roles[g->nroles++] = "owner";
+	for (i = 0; i < n; i++)
+	{
+		if (names[i][0] == '\0')
+			invalid(c->key, "the definition: a role name must not be empty");
+		if (!bpm_case_has_role(g, names[i]))
+			g->roles[g->nroles++] = names[i];
+	}
+}
+
+bool
+bpm_case_has_role(const BpmGraph *g, const char *role)
+{
+	int			i;
+
+	for (i = 0; i < g->nroles; i++)
+		if (strcmp(g->roles[i], role) == 0)
+			return true;
+	return false;
+}
+
 BpmGraph *
 bpm_case_compile(Jsonb *source, bool deploying)
 {
@@ -422,6 +457,7 @@ bpm_case_compile(Jsonb *source, bool deploying)
 	g->auto_complete = bpm_prop_bool(c.key, top, "auto_complete", "the definition", false);
 	compile_items(&c, top, "plan", -1, "the definition");
 	g->exit = compile_sentries(&c, top, "exit", "the definition", &g->nexit);
+	compile_roles(&c, top, g);
 	g->nodes = c.nodes;
 	g->nnodes = c.nnodes;
 	bpm_index_nodes(c.key, g);
@@ -433,5 +469,9 @@ bpm_case_compile(Jsonb *source, bool deploying)
 		check_sentries(c.key, g, g->nodes[i].exit, g->nodes[i].nexit, element);
 	}
 	check_sentries(c.key, g, g->exit, g->nexit, "the definition");
+	for (i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].case_role && !bpm_case_has_role(g, g->nodes[i].case_role))
+			invalid(c.key, "plan item \"%s\": role \"%s\" is not one of the case's \"roles\"",
+					g->nodes[i].id, g->nodes[i].case_role);
 	return g;
 }

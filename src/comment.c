@@ -22,6 +22,48 @@
 #include "spi_util.h"
 #include "task.h"
 
+/* The text of a comment; 22023 when it is empty or only white space. */
+static char *
+comment_body(FunctionCallInfo fcinfo)
+{
+	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	if (strspn(body, " \t\r\n") == strlen(body))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a comment must not be empty")));
+	return body;
+}
+
+/* Store a comment on a task (task_id) or on the instance itself (0), with its event. */
+static int64
+add_comment(BpmInstance *inst, int64 task_id, const char *body)
+{
+	static BpmStatement insert = {
+		"INSERT INTO bpm.comment (instance_id, task_id, actor, body, created_at) "
+		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		5, {INT8OID, INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
+	};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int64		comment_id;
+
+	values[0] = Int64GetDatum(inst->id);
+	nulls[0] = BPM_NULL(inst->id == 0);
+	values[1] = Int64GetDatum(task_id);
+	nulls[1] = BPM_NULL(task_id == 0);
+	values[2] = CStringGetTextDatum(inst->actor);
+	values[3] = CStringGetTextDatum(body);
+	values[4] = TimestampTzGetDatum(bpm_clock_now());
+	bpm_spi_run(&insert, values, nulls);
+	comment_id = bpm_spi_int64(0, 1);
+	bpm_event(inst, "comment_added", NULL, task_id, 0,
+			  bpm_jb_build(1, (const char *[]) {"comment_id"},
+						   (Jsonb *[]) {bpm_jb_int(comment_id)}));
+	bpm_instance_save(inst);
+	return comment_id;
+}
+
 /*
  * bpm.comment(task_id bigint, body text) RETURNS bigint
  *
@@ -35,43 +77,49 @@ PG_FUNCTION_INFO_V1(bpm_comment);
 Datum
 bpm_comment(PG_FUNCTION_ARGS)
 {
-	static BpmStatement insert = {
-		"INSERT INTO bpm.comment (instance_id, task_id, actor, body, created_at) "
-		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		5, {INT8OID, INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
-	};
-	int64		task_id;
 	char	   *body;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity caller;
 	BpmInstance inst;
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		comment_id;
 
 	bpm_require_arg(fcinfo, 0, "task id");
 	bpm_require_arg(fcinfo, 1, "comment");
-	task_id = PG_GETARG_INT64(0);
-	body = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (strspn(body, " \t\r\n") == strlen(body))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a comment must not be empty")));
-
+	body = comment_body(fcinfo);
 	bpm_engine_enter(&caller);
-	bpm_task_begin(&inst, task_id, actor);
-	values[0] = Int64GetDatum(inst.id);
-	nulls[0] = BPM_NULL(inst.id == 0);
-	values[1] = Int64GetDatum(task_id);
-	values[2] = CStringGetTextDatum(actor);
-	values[3] = CStringGetTextDatum(body);
-	values[4] = TimestampTzGetDatum(bpm_clock_now());
-	bpm_spi_run(&insert, values, nulls);
-	comment_id = bpm_spi_int64(0, 1);
-	bpm_event(&inst, "comment_added", NULL, task_id, 0,
-			  bpm_jb_build(1, (const char *[]) {"comment_id"},
-						   (Jsonb *[]) {bpm_jb_int(comment_id)}));
-	bpm_instance_save(&inst);
+	bpm_task_begin(&inst, PG_GETARG_INT64(0), actor);
+	comment_id = add_comment(&inst, PG_GETARG_INT64(0), body);
+	bpm_engine_leave(&caller);
+	PG_RETURN_INT64(comment_id);
+}
+
+/*
+ * bpm.comment_case(case_id bigint, body text) RETURNS bigint
+ *
+ * A comment on a case as a whole (task_id NULL), open or closed; its event
+ * joins the case's chain. Raises 42704, 42809 for a process, 22023, 22004.
+ */
+PG_FUNCTION_INFO_V1(bpm_comment_case);
+Datum
+bpm_comment_case(PG_FUNCTION_ARGS)
+{
+	char	   *body;
+	char	   *actor = bpm_current_actor_name();
+	BpmIdentity caller;
+	BpmInstance inst;
+	int64		comment_id;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "comment");
+	body = comment_body(fcinfo);
+	bpm_engine_enter(&caller);
+	bpm_instance_lock(&inst, PG_GETARG_INT64(0), actor);
+	if (!inst.graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("instance %lld is a process, not a case", (long long) inst.id),
+				 errhint("Comment on its tasks with bpm.comment(task_id, body).")));
+	comment_id = add_comment(&inst, 0, body);
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(comment_id);
 }

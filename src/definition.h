@@ -184,6 +184,7 @@ typedef struct BpmNode
 	JsonPath   *applicability;	/* discretionary: may it be planned now? */
 	char	   *applicability_text;
 	bool		auto_complete;	/* stage: completes when its work is done */
+	char	   *case_role;		/* case human task: only holders of this role of the case work it */
 	char	   *target_key;		/* process task, escalate_to_case: the process; case task: the case */
 	bool		wait;			/* process or case task, escalate_to_case: until the child ends */
 } BpmNode;
@@ -213,6 +214,8 @@ typedef struct BpmGraph
 	int			nexit;			/* case: exit criteria of the whole case */
 	BpmSentry  *exit;
 	bool		auto_complete;	/* case: completes when its plan's work is done */
+	int			nroles;			/* case: the roles people hold in it, "owner" first */
+	char	  **roles;
 	Oid			owner;			/* role that deployed it: runs its scripts */
 	Interval   *due;			/* how long an instance may run (its SLA), or NULL */
 } BpmGraph;
@@ -223,6 +226,7 @@ extern BpmGraph *bpm_graph_compile(Jsonb *source, bool deploying);
 extern BpmGraph *bpm_case_compile(Jsonb *source, bool deploying);
 extern void bpm_index_nodes(const char *key, BpmGraph *g);
 extern const char *bpm_case_item_type(BpmNodeKind kind);
+extern bool bpm_case_has_role(const BpmGraph *g, const char *role);
 extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
 extern const char *bpm_node_kind_name(BpmNodeKind kind);
 extern int	bpm_graph_catching(const BpmGraph *graph, int node, const char *code);

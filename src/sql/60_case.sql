@@ -26,6 +26,18 @@ CREATE INDEX plan_item_stage_idx ON bpm.plan_item (stage_id);
 COMMENT ON TABLE bpm.plan_item IS
     'One row per occurrence of a case plan item, with its CMMN lifecycle state';
 
+CREATE TABLE bpm.case_role (
+    case_id    bigint NOT NULL REFERENCES bpm.instance,
+    role       text NOT NULL,
+    actor      text NOT NULL,
+    granted_at timestamptz NOT NULL,
+    granted_by text NOT NULL,
+    PRIMARY KEY (case_id, role, actor)
+);
+CREATE INDEX case_role_actor_idx ON bpm.case_role (actor);
+COMMENT ON TABLE bpm.case_role IS
+    'Who holds which role in which case; a role task''s candidate group is case:<id>:<role>';
+
 CREATE VIEW bpm.cases AS
 SELECT i.id, d.key, d.version, i.business_key, i.state, i.data,
        i.started_at, i.started_by, i.due_at, i.ended_at, i.end_reason AS outcome
@@ -117,3 +129,26 @@ CREATE FUNCTION bpm.add_task(case_id bigint, title text, assignee text DEFAULT N
     RETURNS bigint LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_add_task';
 COMMENT ON FUNCTION bpm.add_task(bigint, text, text, text[], integer, interval) IS
     'Ad-hoc work on a case outside its plan: a task whose output goes into the case file';
+
+CREATE FUNCTION bpm.comment_case(case_id bigint, body text) RETURNS bigint
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_comment_case';
+COMMENT ON FUNCTION bpm.comment_case(bigint, text) IS 'Add a comment to a case as a whole; returns its id';
+
+CREATE FUNCTION bpm.grant_case_role(case_id bigint, role text, actor text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_grant_case_role';
+COMMENT ON FUNCTION bpm.grant_case_role(bigint, text, text) IS
+    'Give an actor a role in a case (and its tasks for that role); owners and operators only';
+
+CREATE FUNCTION bpm.revoke_case_role(case_id bigint, role text, actor text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_revoke_case_role';
+COMMENT ON FUNCTION bpm.revoke_case_role(bigint, text, text) IS
+    'Take a role in a case away from an actor; the last owner stays';
+
+-- The cases the current actor holds a role in, with those roles.
+CREATE VIEW bpm.my_cases AS
+SELECT c.*, r.roles
+  FROM bpm.cases c
+  JOIN (SELECT case_id, array_agg(role ORDER BY role) AS roles
+          FROM bpm.case_role WHERE actor = bpm.current_actor() GROUP BY case_id) r
+    ON r.case_id = c.id;
+COMMENT ON VIEW bpm.my_cases IS 'Cases in which the current actor holds a role, with the roles';

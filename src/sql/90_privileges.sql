@@ -22,6 +22,7 @@ SELECT pg_catalog.pg_extension_config_dump('bpm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.actor_group', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.event', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.plan_item', '');
+SELECT pg_catalog.pg_extension_config_dump('bpm.case_role', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.comment', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.task_board', '');
 SELECT pg_catalog.pg_extension_config_dump('bpm.board_column', '');

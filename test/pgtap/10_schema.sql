@@ -83,10 +83,10 @@ SELECT is(
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'board_card', 'board_column', 'comment', 'definition', 'event', 'flow',
+    ARRAY['actor_group', 'board_card', 'board_column', 'case_role', 'comment', 'definition', 'event', 'flow',
           'instance', 'job', 'node', 'plan_item', 'task_board', 'task_store', 'token']);
 SELECT views_are('bpm',
-    ARRAY['board', 'case_plan', 'cases', 'comments', 'definitions', 'group_tasks', 'incidents', 'my_tasks',
+    ARRAY['board', 'case_plan', 'cases', 'comments', 'definitions', 'group_tasks', 'incidents', 'my_cases', 'my_tasks',
           'overdue_tasks', 'processes', 'sla_breaches', 'task', 'tasks', 'tasks_by_case',
           'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
@@ -282,6 +282,7 @@ SELECT results_eq(
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'add_task', 'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'comment',
+    'comment_case', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
     'job_wake_scheduler', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
@@ -341,6 +342,7 @@ SELECT results_eq(
       ('claim', 'task_id bigint', 'void'),
       ('close_case', 'case_id bigint, outcome text', 'void'),
       ('comment', 'task_id bigint, body text', 'bigint'),
+      ('comment_case', 'case_id bigint, body text', 'bigint'),
       ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('complete_task', 'task_id bigint, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('create_board', 'name text, columns text[]', 'bigint'),
@@ -352,6 +354,7 @@ SELECT results_eq(
       ('escalate_to_case', 'instance_id bigint, case_key text, reason text', 'bigint'),
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
+      ('grant_case_role', 'case_id bigint, role text, actor text', 'void'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb, of_instance bigint)'),
       ('move_task', 'task_id bigint, column_name text, pos integer DEFAULT NULL::integer, board text DEFAULT NULL::text, data jsonb DEFAULT NULL::jsonb', 'void'),
       ('now', '', 'timestamp with time zone'),
@@ -360,6 +363,7 @@ SELECT results_eq(
       ('reenable_item', 'case_id bigint, item_id text', 'void'),
       ('reopen_case', 'case_id bigint, reason text', 'void'),
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
+      ('revoke_case_role', 'case_id bigint, role text, actor text', 'void'),
       ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('start_item', 'case_id bigint, item_id text', 'bigint'),
@@ -415,11 +419,11 @@ SELECT results_eq(
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2$$,
     $$VALUES ('actor_group', 'SELECT'), ('board', 'SELECT'), ('board_card', 'SELECT'),
-             ('board_column', 'SELECT'), ('case_plan', 'SELECT'), ('cases', 'SELECT'),
+             ('board_column', 'SELECT'), ('case_plan', 'SELECT'), ('case_role', 'SELECT'), ('cases', 'SELECT'),
              ('comment', 'SELECT'), ('comments', 'SELECT'),
              ('definition', 'SELECT'), ('definitions', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('group_tasks', 'SELECT'), ('incidents', 'SELECT'),
-             ('instance', 'SELECT'), ('job', 'SELECT'), ('my_tasks', 'SELECT'), ('node', 'SELECT'),
+             ('instance', 'SELECT'), ('job', 'SELECT'), ('my_cases', 'SELECT'), ('my_tasks', 'SELECT'), ('node', 'SELECT'),
              ('overdue_tasks', 'SELECT'), ('plan_item', 'SELECT'), ('processes', 'SELECT'), ('sla_breaches', 'SELECT'),
              ('task', 'SELECT'), ('task_board', 'SELECT'), ('task_store', 'SELECT'),
              ('tasks', 'SELECT'), ('tasks_by_case', 'SELECT'), ('token', 'SELECT'),

@@ -1,0 +1,91 @@
+-- 15_case_roles: who works a case, and comments on it.
+--
+-- A case definition names its "roles" ("owner" always exists); whoever
+-- opens a case owns it. A plan task with a "role" is for the holders of
+-- that role in its case: its candidate group is case:<case id>:<role>,
+-- so the usual task rules (claim, complete, worklists) apply. Owners and
+-- operators grant and revoke roles; every change is an event of the case.
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY array['definition', 'instance', 'token', 'task_store', 'job', 'event'] LOOP
+        PERFORM setval(pg_get_serial_sequence('bpm.' || t, 'id'), 1500000);
+    END LOOP;
+    PERFORM setval(pg_get_serial_sequence('bpm.plan_item', 'id'), 1500000);
+END $$;
+SET TimeZone = 'UTC';
+SET pg_bpm.mock_now = '2030-06-01 09:00:00+00';
+CREATE ROLE regress_bpm_clerk15 NOLOGIN;
+GRANT USAGE ON SCHEMA public TO regress_bpm_clerk15;
+
+SELECT bpm.deploy('{"key": "dispute15", "kind": "case", "name": "Billing dispute",
+  "roles": ["adjuster", "auditor"],
+  "plan": [
+    {"id": "review", "type": "human_task", "name": "Review the bill", "role": "adjuster"},
+    {"id": "audit", "type": "human_task", "name": "Audit the review", "role": "auditor",
+     "entry": [{"on": ["review.complete"]}]}]}') IS NOT NULL AS deployed;
+
+-- Mia opens the case: she owns it. The review waits for an adjuster.
+SET bpm.actor = 'mia15';
+SELECT bpm.open_case('dispute15', '{"bill": "B-7"}', 'DSP-1') AS c \gset
+SELECT role, actor, granted_by FROM bpm.case_role WHERE case_id = :c ORDER BY role, actor;
+SELECT node_id, title, regexp_replace(array_to_string(candidate_groups, ','), '[0-9]+', 'N') AS groups
+  FROM bpm.tasks WHERE instance_id = :c;
+SELECT key, roles FROM bpm.my_cases WHERE id = :c;
+
+-- Nobody holds the adjuster role yet: the task is in nobody's worklist,
+-- and no one may work it (the rules run as a plain role here).
+SET ROLE regress_bpm_clerk15;
+SET bpm.actor = 'ann15';
+SELECT count(*) AS in_worklist FROM bpm.worklist WHERE instance_id = :c;
+\set VERBOSITY terse
+SELECT bpm.claim(id) FROM bpm.task WHERE instance_id = :c AND node_id = 'review';
+\echo :LAST_ERROR_SQLSTATE
+-- Ann may not give herself the role: only owners and operators may.
+SELECT bpm.grant_case_role(:c, 'adjuster', 'ann15');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+-- The owner grants it; Ann now sees and works the review.
+SET bpm.actor = 'mia15';
+SELECT bpm.grant_case_role(:c, 'adjuster', 'ann15');
+SET bpm.actor = 'ann15';
+SELECT title FROM bpm.worklist WHERE instance_id = :c;
+SELECT key, roles FROM bpm.my_cases WHERE id = :c;
+SELECT bpm.complete_task(id, '{"correct": false}') FROM bpm.task WHERE instance_id = :c AND node_id = 'review';
+-- Comments on the case as a whole, beside comments on its tasks.
+SELECT bpm.comment_case(:c, 'Customer was billed twice for May.') IS NOT NULL AS commented;
+RESET ROLE;
+
+-- The audit is for auditors; the owner makes Leo one, then takes Ann's
+-- adjuster role back.
+SET bpm.actor = 'mia15';
+SELECT bpm.grant_case_role(:c, 'auditor', 'leo15');
+SELECT bpm.revoke_case_role(:c, 'adjuster', 'ann15');
+SELECT role, actor FROM bpm.case_role WHERE case_id = :c ORDER BY role, actor;
+SET bpm.actor = 'leo15';
+SELECT title FROM bpm.worklist WHERE instance_id = :c;
+SELECT actor, body FROM bpm.comments WHERE instance_id = :c;
+SELECT actor, kind, data - 'comment_id' AS data FROM bpm.history(:c)
+ WHERE kind IN ('role_granted', 'role_revoked', 'comment_added') ORDER BY event_id;
+
+-- Refusals.
+\set VERBOSITY terse
+SET bpm.actor = 'mia15';
+SELECT bpm.grant_case_role(:c, 'judge', 'leo15');             -- no such role
+\echo :LAST_ERROR_SQLSTATE
+SELECT bpm.revoke_case_role(:c, 'auditor', 'ann15');          -- she does not hold it
+\echo :LAST_ERROR_SQLSTATE
+SELECT bpm.revoke_case_role(:c, 'owner', 'mia15');            -- the last owner
+\echo :LAST_ERROR_SQLSTATE
+SELECT bpm.comment_case(:c, '   ');                           -- empty
+\echo :LAST_ERROR_SQLSTATE
+SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
+  {"id": "t", "type": "human_task", "role": "b"}]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
+  {"id": "t", "type": "human_task", "role": "a", "assignee": "x"}]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET pg_bpm.mock_now;
+RESET bpm.actor;
+DROP OWNED BY regress_bpm_clerk15;
+DROP ROLE regress_bpm_clerk15;
