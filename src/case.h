@@ -49,6 +49,12 @@ extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
 							   const char *name);
 
+/* case_api.c, for case_document.c */
+extern void bpm_case_lock(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
+						  const char *action);
+extern void bpm_case_change_file(BpmCaseRun *run, Jsonb *patch);
+extern void bpm_case_finish(BpmCaseRun *run);
+
 /* case_sentry.c */
 extern void bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition);
 extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);
