@@ -83,10 +83,10 @@ SELECT is(
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'definition', 'event', 'flow', 'instance', 'job', 'node', 'plan_item',
-          'task_store', 'token']);
+    ARRAY['actor_group', 'case_link', 'definition', 'document', 'event', 'flow', 'instance', 'job',
+          'node', 'plan_item', 'task_store', 'token']);
 SELECT views_are('bpm',
-    ARRAY['case_plan', 'cases', 'definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks',
+    ARRAY['case_links', 'case_plan', 'cases', 'definitions', 'incidents', 'processes', 'sla_breaches', 'task', 'tasks',
           'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
 SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
@@ -221,6 +221,7 @@ SELECT functions_are('bpm', ARRAY[
     'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'complete_job', 'complete_task',
     'current_actor', 'deploy', 'disable_item', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
     'start_item', 'trigger_listener', 'update_case',
+    'attach', 'attach_url', 'link_cases', 'unlink_cases',
     'event_guard', 'fail_job', 'fetch_and_lock', 'history', 'job_wake_scheduler', 'now', 'retry_incident',
     'run_jobs', 'start', 'task_refuse_write', 'task_update', 'throw_error', 'unclaim',
     'verify_events']);
@@ -271,6 +272,8 @@ SELECT results_eq(
        ORDER BY 1$$,
     $$VALUES
       ('assign', 'task_id bigint, actor text', 'void'),
+      ('attach', 'case_id bigint, name text, content bytea, media_type text DEFAULT ''application/octet-stream''::text', 'bigint'),
+      ('attach_url', 'case_id bigint, name text, url text, media_type text DEFAULT NULL::text', 'bigint'),
       ('bpmn_error', 'code text, message text DEFAULT NULL::text', 'void'),
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
       ('claim', 'task_id bigint', 'void'),
@@ -283,6 +286,7 @@ SELECT results_eq(
       ('fail_job', 'job_id bigint, worker text, error text, retry_in interval DEFAULT ''00:00:10''::interval', 'void'),
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb)'),
+      ('link_cases', 'case_id bigint, linked_case_id bigint, kind text DEFAULT ''related''::text', 'void'),
       ('now', '', 'timestamp with time zone'),
       ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('plan_item', 'case_id bigint, item_id text', 'bigint'),
@@ -295,6 +299,7 @@ SELECT results_eq(
       ('throw_error', 'job_id bigint, worker text, code text, message text DEFAULT NULL::text', 'void'),
       ('trigger_listener', 'case_id bigint, listener_id text', 'void'),
       ('unclaim', 'task_id bigint', 'void'),
+      ('unlink_cases', 'case_id bigint, linked_case_id bigint', 'boolean'),
       ('update_case', 'case_id bigint, patch jsonb', 'void'),
       ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
     'the API functions have exactly these arguments (names, types, defaults) and results');
@@ -343,8 +348,9 @@ SELECT results_eq(
         FROM pg_class c, aclexplode(c.relacl) a
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2$$,
-    $$VALUES ('actor_group', 'SELECT'), ('case_plan', 'SELECT'), ('cases', 'SELECT'),
-             ('definition', 'SELECT'), ('definitions', 'SELECT'),
+    $$VALUES ('actor_group', 'SELECT'), ('case_link', 'SELECT'), ('case_links', 'SELECT'),
+             ('case_plan', 'SELECT'), ('cases', 'SELECT'),
+             ('definition', 'SELECT'), ('definitions', 'SELECT'), ('document', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('incidents', 'SELECT'),
              ('instance', 'SELECT'), ('job', 'SELECT'), ('node', 'SELECT'), ('plan_item', 'SELECT'),
              ('processes', 'SELECT'), ('sla_breaches', 'SELECT'), ('task', 'SELECT'),
