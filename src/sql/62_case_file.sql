@@ -1,6 +1,6 @@
 -- src/sql/62_case_file.sql: the documents of a case and the links between
 -- cases (src/case_document.c, src/case_link.c). Comments on cases live in
--- the comment table of tasks and instances (35_task.sql), not here.
+-- the comment table of tasks and instances (task management), not here.
 
 CREATE TABLE bpm.document (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
