@@ -131,6 +131,29 @@ change_file(BpmCaseRun *run, Jsonb *patch)
 }
 
 /*
+ * For the other modules of the case API (case_document.c): lock a running
+ * case, change its file, and let the sentries settle and save it.
+ */
+void
+bpm_case_lock(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
+			  const char *action)
+{
+	lock_case(inst, run, case_id, actor, action);
+}
+
+void
+bpm_case_change_file(BpmCaseRun *run, Jsonb *patch)
+{
+	change_file(run, patch);
+}
+
+void
+bpm_case_finish(BpmCaseRun *run)
+{
+	finish(run);
+}
+
+/*
  * bpm.update_case(case_id bigint, patch jsonb) RETURNS void
  *
  * Merges the patch's top-level fields into the case file (event

@@ -83,11 +83,12 @@ SELECT is(
 
 -- ------------------------------------------------------- tables and views
 SELECT tables_are('bpm',
-    ARRAY['actor_group', 'board_card', 'board_column', 'case_role', 'comment', 'definition', 'event', 'flow',
-          'instance', 'job', 'node', 'plan_item', 'task_board', 'task_store', 'token']);
+    ARRAY['actor_group', 'board_card', 'board_column', 'case_link', 'case_role', 'comment', 'definition',
+          'document', 'event', 'flow', 'instance', 'job', 'node', 'plan_item', 'task_board', 'task_store',
+          'token']);
 SELECT views_are('bpm',
-    ARRAY['board', 'case_plan', 'cases', 'comments', 'definitions', 'group_tasks', 'incidents', 'my_cases', 'my_tasks',
-          'overdue_tasks', 'processes', 'sla_breaches', 'task', 'tasks', 'tasks_by_case',
+    ARRAY['board', 'case_links', 'case_plan', 'cases', 'comments', 'definitions', 'group_tasks', 'incidents',
+          'my_cases', 'my_tasks', 'overdue_tasks', 'processes', 'sla_breaches', 'task', 'tasks', 'tasks_by_case',
           'worklist']);
 SELECT has_view('bpm', 'task', 'bpm.task is a view');
 SELECT has_table('bpm', 'task_store', 'bpm.task_store is a table');
@@ -281,13 +282,13 @@ SELECT results_eq(
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'add_task', 'assign', 'bpmn_error', 'cancel', 'case_update', 'claim', 'close_case', 'comment',
-    'comment_case', 'grant_case_role', 'revoke_case_role',
+    'add_task', 'assign', 'attach', 'attach_url', 'bpmn_error', 'cancel', 'case_update', 'claim',
+    'close_case', 'comment', 'comment_case', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
-    'job_wake_scheduler', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item', 'reopen_case',
-    'retry_incident', 'run_jobs', 'start', 'start_item', 'task_refuse_write', 'task_update', 'throw_error',
-    'trigger_listener', 'unclaim', 'update_case',
+    'job_wake_scheduler', 'link_cases', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
+    'reopen_case', 'retry_incident', 'run_jobs', 'start', 'start_item', 'task_refuse_write', 'task_update',
+    'throw_error', 'trigger_listener', 'unclaim', 'unlink_cases', 'update_case',
     'verify_events']);
 
 SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
@@ -337,6 +338,8 @@ SELECT results_eq(
     $$VALUES
       ('add_task', 'case_id bigint, title text, assignee text DEFAULT NULL::text, candidate_groups text[] DEFAULT ''{}''::text[], priority integer DEFAULT 50, due interval DEFAULT NULL::interval', 'bigint'),
       ('assign', 'task_id bigint, actor text', 'void'),
+      ('attach', 'case_id bigint, name text, content bytea, media_type text DEFAULT ''application/octet-stream''::text', 'bigint'),
+      ('attach_url', 'case_id bigint, name text, url text, media_type text DEFAULT NULL::text', 'bigint'),
       ('bpmn_error', 'code text, message text DEFAULT NULL::text', 'void'),
       ('cancel', 'instance_id bigint, reason text DEFAULT NULL::text', 'void'),
       ('claim', 'task_id bigint', 'void'),
@@ -356,6 +359,7 @@ SELECT results_eq(
       ('fetch_and_lock', 'topic text, worker text, max_jobs integer DEFAULT 1, lock_for interval DEFAULT ''00:05:00''::interval', 'SETOF bpm.job'),
       ('grant_case_role', 'case_id bigint, role text, actor text', 'void'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb, of_instance bigint)'),
+      ('link_cases', 'case_id bigint, linked_case_id bigint, kind text DEFAULT ''related''::text', 'void'),
       ('move_task', 'task_id bigint, column_name text, pos integer DEFAULT NULL::integer, board text DEFAULT NULL::text, data jsonb DEFAULT NULL::jsonb', 'void'),
       ('now', '', 'timestamp with time zone'),
       ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
@@ -370,6 +374,7 @@ SELECT results_eq(
       ('throw_error', 'job_id bigint, worker text, code text, message text DEFAULT NULL::text', 'void'),
       ('trigger_listener', 'case_id bigint, listener_id text', 'void'),
       ('unclaim', 'task_id bigint', 'void'),
+      ('unlink_cases', 'case_id bigint, linked_case_id bigint', 'boolean'),
       ('update_case', 'case_id bigint, patch jsonb', 'void'),
       ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
     'the API functions have exactly these arguments (names, types, defaults) and results');
@@ -419,9 +424,10 @@ SELECT results_eq(
        WHERE c.relnamespace = 'bpm'::regnamespace AND a.grantee = 0
        ORDER BY 1, 2$$,
     $$VALUES ('actor_group', 'SELECT'), ('board', 'SELECT'), ('board_card', 'SELECT'),
-             ('board_column', 'SELECT'), ('case_plan', 'SELECT'), ('case_role', 'SELECT'), ('cases', 'SELECT'),
+             ('board_column', 'SELECT'), ('case_link', 'SELECT'), ('case_links', 'SELECT'),
+             ('case_plan', 'SELECT'), ('case_role', 'SELECT'), ('cases', 'SELECT'),
              ('comment', 'SELECT'), ('comments', 'SELECT'),
-             ('definition', 'SELECT'), ('definitions', 'SELECT'),
+             ('definition', 'SELECT'), ('definitions', 'SELECT'), ('document', 'SELECT'),
              ('event', 'SELECT'), ('flow', 'SELECT'), ('group_tasks', 'SELECT'), ('incidents', 'SELECT'),
              ('instance', 'SELECT'), ('job', 'SELECT'), ('my_cases', 'SELECT'), ('my_tasks', 'SELECT'), ('node', 'SELECT'),
              ('overdue_tasks', 'SELECT'), ('plan_item', 'SELECT'), ('processes', 'SELECT'), ('sla_breaches', 'SELECT'),
