@@ -33,7 +33,7 @@
 #include "schedule.h"
 #include "spi_util.h"
 
-static void create_item(BpmCaseRun *run, int node, int64 stage_id);
+static void create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now);
 static void after_end(BpmCaseRun *run, BpmItem *item, bool completed);
 
 void
@@ -97,6 +97,12 @@ bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state, const char
 }
 
 static bool
+is_listener(BpmNodeKind kind)
+{
+	return kind == BPM_TIMER_LISTENER || kind == BPM_USER_LISTENER;
+}
+
+static bool
 is_over(const char *state)
 {
 	return strcmp(state, "completed") == 0 || strcmp(state, "terminated") == 0;
@@ -124,6 +130,8 @@ insert_item(BpmCaseRun *run, const char *item_id, const char *type, int64 stage_
 	values[4] = CStringGetTextDatum(state);
 	values[5] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&stmt, values, nulls);
+	if (run->first_new_item == 0)
+		run->first_new_item = bpm_spi_int64(0, 1);
 	return bpm_spi_int64(0, 1);
 }
 
@@ -141,7 +149,7 @@ create_children(BpmCaseRun *run, BpmItem *stage)
 
 	for (i = 0; i < run->g->nnodes; i++)
 		if (run->g->nodes[i].scope == stage->node && !run->g->nodes[i].discretionary)
-			create_item(run, i, stage->id);
+			create_item(run, i, stage->id, true);
 }
 
 static void
@@ -151,9 +159,14 @@ arm_timer(BpmCaseRun *run, BpmNode *node, int64 item_id)
 							bpm_timer_due(run->inst, node));
 }
 
-/* A new occurrence of a plan item in a stage: available, then as far as it goes. */
+/*
+ * A new occurrence of a plan item in a stage: available, then, with
+ * look_now, as far as the case file as it is lets it go (if-part-only
+ * criteria that hold already). The next occurrence of a repeating item is
+ * created without looking: it waits for its criteria to be met again.
+ */
 static void
-create_item(BpmCaseRun *run, int node, int64 stage_id)
+create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now)
 {
 	BpmNode    *n = &run->g->nodes[node];
 	BpmItem		item;
@@ -166,8 +179,13 @@ create_item(BpmCaseRun *run, int node, int64 stage_id)
 	bpm_case_happened(run, n->id, "create");
 	if (n->kind == BPM_TIMER_LISTENER)
 		arm_timer(run, n, item.id);
-	else if (n->kind != BPM_USER_LISTENER && bpm_case_entry_ready(run, &item))
+	if (is_listener(n->kind) || !look_now)
+		return;
+	if (n->nentry == 0 || bpm_case_sentry_holds_now(run, n->entry, n->nentry))
 		bpm_case_proceed(run, &item);
+	if (bpm_case_item_read(run, item.id, &item) && !is_over(item.state) &&
+		bpm_case_sentry_holds_now(run, n->exit, n->nexit))
+		bpm_case_exit(run, &item);
 }
 
 /*
@@ -368,7 +386,7 @@ bpm_case_proceed(BpmCaseRun *run, BpmItem *item)
 	else
 		bpm_case_activate(run, item, "start");
 	if (node->repeat && node->nentry > 0)
-		create_item(run, item->node, item->stage_id);
+		create_item(run, item->node, item->stage_id, false);
 }
 
 static void end_children(BpmCaseRun *run, BpmItem *stage);
@@ -503,7 +521,7 @@ after_end(BpmCaseRun *run, BpmItem *item, bool completed)
 		return;
 	}
 	if (completed && node && node->repeat && node->nentry == 0)
-		create_item(run, item->node, item->stage_id);
+		create_item(run, item->node, item->stage_id, true);
 	complete_stage_if_done(run, item->stage_id);
 }
 
@@ -605,7 +623,7 @@ bpm_case_start_plan(BpmCaseRun *run, int64 plan_id)
 void
 bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_id)
 {
-	create_item(run, node, stage_id);
+	create_item(run, node, stage_id, true);
 }
 
 /* A user listener occurs. */
@@ -637,6 +655,8 @@ bpm_case_open(BpmInstance *inst, const char *key)
 	bpm_case_role_grant(inst, "owner", inst->actor);
 	bpm_case_run_init(&run, inst);
 	bpm_case_start_plan(&run, bpm_case_plan_create(&run));
+	if (bpm_case_sentry_holds_now(&run, run.g->exit, run.g->nexit))
+		bpm_case_close(&run, "exit", NULL);
 	bpm_case_settle(&run);
 	bpm_instance_save(inst);
 }

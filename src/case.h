@@ -34,6 +34,7 @@ typedef struct BpmCaseRun
 	int			maxqueue;
 	char	  **queue;			/* on-parts that happened: "item.transition", "file.field" */
 	int			steps;
+	int64		first_new_item; /* first plan item created while the current part is offered */
 } BpmCaseRun;
 
 /* case.c */
@@ -70,6 +71,6 @@ extern void bpm_case_finish(BpmCaseRun *run);
 extern void bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition);
 extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);
 extern void bpm_case_settle(BpmCaseRun *run);
-extern bool bpm_case_entry_ready(BpmCaseRun *run, BpmItem *item);
+extern bool bpm_case_sentry_holds_now(BpmCaseRun *run, const BpmSentry *sentries, int n);
 
 #endif							/* BPM_CASE_H */

@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "access/htup_details.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/timestamp.h"
 #include "utils/jsonb.h"
 
@@ -461,17 +462,21 @@ bpm_reopen_case(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* The changed and added fields of a new case file; 0A000 if it drops one. */
+/*
+ * What an UPDATE of bpm.cases changes in the case file: the fields whose
+ * value differs between the row it read (before) and the row it asks for
+ * (after), so that a concurrent change of other fields is kept. 0A000 if
+ * it drops a field.
+ */
 static Jsonb *
-file_patch(BpmCaseRun *run, Jsonb *after)
+file_patch(int64 case_id, Jsonb *before, Jsonb *after)
 {
 	JsonbParseState *state = NULL;
-	JsonbValue *result;
 	char	  **keys;
 	int			n;
 	int			i;
 
-	keys = bpm_jb_object_keys(&run->inst->data->root, &n);
+	keys = bpm_jb_object_keys(&before->root, &n);
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue	v;
@@ -480,7 +485,7 @@ file_patch(BpmCaseRun *run, Jsonb *after)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("case %lld: field \"%s\" cannot be removed from the case file",
-							(long long) run->inst->id, keys[i]),
+							(long long) case_id, keys[i]),
 					 errhint("Set it to null instead.")));
 	}
 	keys = bpm_jb_object_keys(&after->root, &n);
@@ -488,22 +493,51 @@ file_patch(BpmCaseRun *run, Jsonb *after)
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue	key = {.type = jbvString};
+		JsonbValue	old;
 		JsonbValue	v;
 
 		bpm_jb_get(&after->root, keys[i], &v);
+		if (bpm_jb_get(&before->root, keys[i], &old) && bpm_jb_equal(&old, &v))
+			continue;
 		key.val.string.val = keys[i];
 		key.val.string.len = strlen(keys[i]);
 		pushJsonbValue(&state, WJB_KEY, &key);
 		pushJsonbValue(&state, WJB_VALUE, &v);
 	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(result);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/* 42501 for an UPDATE of bpm.cases that changes any column but data. */
+static void
+refuse_other_columns(TriggerData *td, int64 case_id)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		null_old;
+		bool		null_new;
+		Datum		old = heap_getattr(td->tg_trigtuple, i + 1, desc, &null_old);
+		Datum		new = heap_getattr(td->tg_newtuple, i + 1, desc, &null_new);
+
+		if (strcmp(NameStr(att->attname), "data") == 0)
+			continue;
+		if (null_old != null_new ||
+			(!null_old && !datumIsEqual(old, new, att->attbyval, att->attlen)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("column \"%s\" of case %lld cannot be changed", NameStr(att->attname),
+							(long long) case_id),
+					 errhint("Only the case file (data) changes by UPDATE of bpm.cases.")));
+	}
 }
 
 /*
  * Trigger bpm.case_update(): INSTEAD OF UPDATE on the view bpm.cases. A
  * plain UPDATE of a case's data is the same as bpm.update_case with the
- * new file; the other columns cannot change.
+ * fields it changed; the other columns cannot change.
  */
 PG_FUNCTION_INFO_V1(bpm_case_update);
 Datum
@@ -513,7 +547,8 @@ bpm_case_update(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	bool		isnull;
 	int64		case_id;
-	Jsonb	   *after;
+	Datum		before;
+	Datum		after;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
@@ -523,14 +558,16 @@ bpm_case_update(PG_FUNCTION_ARGS)
 		elog(ERROR, "pg_bpm: bpm.case_update() must be called as an INSTEAD OF trigger");
 	desc = td->tg_relation->rd_att;
 	case_id = DatumGetInt64(heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull));
-	after = DatumGetJsonbP(heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "data"), desc, &isnull));
-	if (isnull || !JB_ROOT_IS_OBJECT(after))
+	refuse_other_columns(td, case_id);
+	before = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "data"), desc, &isnull);
+	after = heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "data"), desc, &isnull);
+	if (isnull || !JB_ROOT_IS_OBJECT(DatumGetJsonbP(after)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("case %lld: the case file must be a JSON object", (long long) case_id)));
 	bpm_engine_enter(&saved);
 	lock_case(&inst, &run, case_id, actor, "update");
-	change_file(&run, file_patch(&run, after));
+	change_file(&run, file_patch(case_id, DatumGetJsonbP(before), DatumGetJsonbP(after)));
 	finish(&run);
 	bpm_engine_leave(&saved);
 	return PointerGetDatum(td->tg_newtuple);

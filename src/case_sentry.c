@@ -47,14 +47,6 @@ bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition)
 	push(run, psprintf("%s.%s", item_id, transition));
 }
 
-static bool
-values_equal(JsonbValue *a, JsonbValue *b)
-{
-	return DatumGetBool(DirectFunctionCall2(jsonb_eq,
-											JsonbPGetDatum(bpm_jb_value_to_jsonb(a)),
-											JsonbPGetDatum(bpm_jb_value_to_jsonb(b))));
-}
-
 /* One on-part "file.<field>" for each top-level field that differs. */
 void
 bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after)
@@ -69,7 +61,7 @@ bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after)
 	for (i = 0; i < n; i++)
 	{
 		bpm_jb_get(&after->root, keys[i], &new);
-		if (!bpm_jb_get(&before->root, keys[i], &old) || !values_equal(&old, &new))
+		if (!bpm_jb_get(&before->root, keys[i], &old) || !bpm_jb_equal(&old, &new))
 			push(run, psprintf("file.%s", keys[i]));
 	}
 	keys = bpm_jb_object_keys(&before->root, &n);
@@ -183,6 +175,8 @@ offer(BpmCaseRun *run, int node, bool entry, int k, const BpmSentry *s, const ch
 	{
 		BpmItem		item;
 
+		if (run->first_new_item != 0 && ids[i] >= run->first_new_item)
+			break;				/* created while this part was being offered: too late for it */
 		if (part)
 		{
 			Datum		rv[2] = {Int64GetDatum(ids[i]), CStringGetTextDatum(tag(entry, k, part))};
@@ -225,6 +219,7 @@ bpm_case_settle(BpmCaseRun *run)
 		const char *part = run->queue[head++];
 		int			i;
 
+		run->first_new_item = 0;	/* items created from here on did not see this part happen */
 		if (++run->steps > MAX_CASE_STEPS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -244,20 +239,18 @@ bpm_case_settle(BpmCaseRun *run)
 }
 
 /*
- * May a new, available occurrence proceed at once? With no entry criteria,
- * yes; else when one of them has no on-parts and its if-part holds.
+ * Does one of the sentries hold without any on-part, by its if-part over
+ * the case file as it is? (For an occurrence just created, which has seen
+ * no on-part yet.)
  */
 bool
-bpm_case_entry_ready(BpmCaseRun *run, BpmItem *item)
+bpm_case_sentry_holds_now(BpmCaseRun *run, const BpmSentry *sentries, int n)
 {
-	BpmNode    *node = &run->g->nodes[item->node];
 	int			k;
 
-	if (node->nentry == 0)
-		return true;
-	for (k = 0; k < node->nentry; k++)
-		if (node->entry[k].nparts == 0 &&
-			bpm_expr_match(node->entry[k].condition, run->inst->data))
+	for (k = 0; k < n; k++)
+		if (sentries[k].nparts == 0 &&
+			bpm_expr_match(sentries[k].condition, run->inst->data))
 			return true;
 	return false;
 }

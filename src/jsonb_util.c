@@ -218,3 +218,12 @@ bpm_jb_text_array(Datum array)
 	}
 	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL));
 }
+
+/* Do two JSON values mean the same (jsonb equality)? */
+bool
+bpm_jb_equal(JsonbValue *a, JsonbValue *b)
+{
+	return DatumGetBool(DirectFunctionCall2(jsonb_eq,
+											JsonbPGetDatum(bpm_jb_value_to_jsonb(a)),
+											JsonbPGetDatum(bpm_jb_value_to_jsonb(b))));
+}

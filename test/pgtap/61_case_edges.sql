@@ -1,0 +1,74 @@
+-- 61_case_edges: cases at their edges (each found wrong once, and fixed):
+--
+--   - UPDATE bpm.cases SET data = NULL: 22023, not a crash;
+--   - UPDATE of another column of bpm.cases: 42501, not silently ignored;
+--   - UPDATE bpm.cases applies only the fields it changed (the difference
+--     between the row it read and the row it asks for), so a concurrent
+--     change of other fields is kept; its data_changed patch holds just
+--     those fields;
+--   - a repeating item whose entry criterion is an if-part only: one new
+--     occurrence waits for the criterion to be met again (no endless
+--     recursion);
+--   - two entry sentries met by one change: one occurrence proceeds, the
+--     new one waits for the next change;
+--   - exit criteria that hold when an item is created, or when the case
+--     opens, end it at once.
+BEGIN;
+SELECT plan(10);
+SET LOCAL bpm.actor = 'ops';
+
+SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
+CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint);
+INSERT INTO ids VALUES ('c', bpm.open_case('edge', '{"a": 1}'));
+CREATE FUNCTION pg_temp.id(n text) RETURNS bigint LANGUAGE sql AS $$ SELECT id FROM ids WHERE name = n $$;
+
+SELECT throws_ok(format('UPDATE bpm.cases SET data = NULL WHERE id = %s', pg_temp.id('c')),
+    '22023', format('case %s: the case file must be a JSON object', pg_temp.id('c')),
+    'a NULL case file is refused');
+SELECT throws_ok(format('UPDATE bpm.cases SET business_key = %L WHERE id = %s', 'z', pg_temp.id('c')),
+    '42501', format('column "business_key" of case %s cannot be changed', pg_temp.id('c')),
+    'another column of bpm.cases is refused, not ignored');
+
+UPDATE bpm.cases SET data = jsonb_build_object('a', 1, 'b', 1) WHERE id = pg_temp.id('c');
+SELECT is((SELECT data FROM bpm.cases WHERE id = pg_temp.id('c')), '{"a": 1, "b": 1}'::jsonb,
+    'an UPDATE that sets a field sets it');
+SELECT is((SELECT data->'patch' FROM bpm.event WHERE instance_id = pg_temp.id('c') AND kind = 'data_changed'
+            ORDER BY id DESC LIMIT 1), '{"b": 1}'::jsonb,
+    'the data_changed patch holds only the field the UPDATE changed (a was 1 already)');
+UPDATE bpm.cases SET data = data || '{"c": 3}' WHERE id = pg_temp.id('c');
+SELECT is((SELECT data->'patch' FROM bpm.event WHERE instance_id = pg_temp.id('c') AND kind = 'data_changed'
+            ORDER BY id DESC LIMIT 1), '{"c": 3}'::jsonb,
+    'an UPDATE that adds one field patches only that field');
+
+SELECT bpm.deploy('{"key": "again", "kind": "case", "plan": [
+  {"id": "m", "type": "milestone", "repeat": true, "entry": [{"if": "$.go == true"}]}]}') > 0;
+INSERT INTO ids VALUES ('r', bpm.open_case('again', '{"go": false}'));
+SELECT lives_ok(format('SELECT bpm.update_case(%s, %L)', pg_temp.id('r'), '{"go": true}'),
+    'a repeating item with an if-part-only entry criterion is met without endless recursion');
+SELECT results_eq(format('SELECT occurrence, state FROM bpm.plan_item WHERE case_id = %s AND item_id = %L ORDER BY id',
+                         pg_temp.id('r'), 'm'),
+    $$VALUES (1, 'completed'), (2, 'available')$$,
+    '... the first occurrence is reached, the next one waits for the criterion to be met again');
+
+SELECT bpm.deploy('{"key": "twice", "kind": "case", "plan": [
+  {"id": "m", "type": "milestone", "repeat": true,
+   "entry": [{"on": ["file.x"]}, {"on": ["file.x"], "if": "$.x > 0"}]}]}') > 0;
+INSERT INTO ids VALUES ('t', bpm.open_case('twice'));
+SELECT bpm.update_case(pg_temp.id('t'), '{"x": 1}');
+SELECT results_eq(format('SELECT occurrence, state FROM bpm.plan_item WHERE case_id = %s AND item_id = %L ORDER BY id',
+                         pg_temp.id('t'), 'm'),
+    $$VALUES (1, 'completed'), (2, 'available')$$,
+    'one change that meets two entry sentries lets one occurrence proceed');
+
+SELECT bpm.deploy('{"key": "stopped", "kind": "case", "exit": [{"if": "$.done == true"}],
+  "plan": [{"id": "t", "type": "human_task", "exit": [{"if": "$.stop == true"}]}]}') > 0;
+INSERT INTO ids VALUES ('s', bpm.open_case('stopped', '{"stop": true}'));
+SELECT is((SELECT state FROM bpm.plan_item WHERE case_id = pg_temp.id('s') AND item_id = 't'), 'terminated',
+    'an exit criterion that holds when the item is created ends it at once');
+INSERT INTO ids VALUES ('d', bpm.open_case('stopped', '{"done": true}'));
+SELECT results_eq(format('SELECT state, outcome FROM bpm.cases WHERE id = %s', pg_temp.id('d')),
+    $$VALUES ('terminated', 'exit criterion of the case')$$,
+    'a case exit criterion that holds when the case opens ends it at once');
+
+SELECT * FROM finish();
+ROLLBACK;
