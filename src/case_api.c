@@ -353,13 +353,19 @@ bpm_reenable_item(PG_FUNCTION_ARGS)
 	return switch_item(fcinfo, "disabled", "enabled", "reenable");
 }
 
-/* 55000 naming the first required item that is still open. */
+/*
+ * 55000 naming the first required item that is still open and has never
+ * completed (a repeating item done once does not hold the case open by its
+ * next, waiting occurrence).
+ */
 static void
 refuse_if_required_open(BpmCaseRun *run)
 {
 	static BpmStatement open_required = {
-		"SELECT item_id, state FROM bpm.plan_item WHERE case_id = $1 AND item_id = ANY ($2) "
-		"AND state IN ('available', 'enabled', 'active') ORDER BY id LIMIT 1",
+		"SELECT p.item_id, p.state FROM bpm.plan_item p WHERE p.case_id = $1 AND p.item_id = ANY ($2) "
+		"AND p.state IN ('available', 'enabled', 'active') "
+		"AND NOT EXISTS (SELECT 1 FROM bpm.plan_item q WHERE q.case_id = p.case_id "
+		"AND q.item_id = p.item_id AND q.state = 'completed') ORDER BY p.id LIMIT 1",
 		2, {INT8OID, TEXTARRAYOID}
 	};
 	Datum	   *ids = palloc(sizeof(Datum) * Max(run->g->nnodes, 1));

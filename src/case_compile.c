@@ -470,8 +470,20 @@ bpm_case_compile(Jsonb *source, bool deploying)
 	}
 	check_sentries(c.key, g, g->exit, g->nexit, "the definition");
 	for (i = 0; i < g->nnodes; i++)
+	{
+		int			j;
+
 		if (g->nodes[i].case_role && !bpm_case_has_role(g, g->nodes[i].case_role))
 			invalid(c.key, "plan item \"%s\": role \"%s\" is not one of the case's \"roles\"",
 					g->nodes[i].id, g->nodes[i].case_role);
+		for (j = 0; j < g->nodes[i].nfour_eyes; j++)
+		{
+			int			other = bpm_graph_find(g, g->nodes[i].four_eyes[j]);
+
+			if (other < 0 || g->nodes[other].kind != BPM_USER_TASK)
+				invalid(c.key, "plan item \"%s\": four_eyes names \"%s\", which is no human task of this case",
+						g->nodes[i].id, g->nodes[i].four_eyes[j]);
+		}
+	}
 	return g;
 }

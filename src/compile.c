@@ -852,11 +852,11 @@ bpm_graph_compile(Jsonb *source, bool deploying)
 	if (bpm_jb_get(top, "kind", &v) && v.type == jbvString && v.val.string.len == 4 &&
 		strncmp(v.val.string.val, "case", 4) == 0)
 		return bpm_case_compile(source, deploying);
-	bpm_prop_check_keys(c.key, top, "the definition", top_properties, NULL);
 	if (bpm_jb_get(top, "kind", &v) &&
 		!(v.type == jbvString && v.val.string.len == 7 &&
 		  strncmp(v.val.string.val, "process", 7) == 0))
 		invalid(&c, "\"kind\" must be \"process\" or \"case\"");
+	bpm_prop_check_keys(c.key, top, "the definition", top_properties, NULL);
 
 	c.maxnodes = c.maxflows = 16;
 	c.nodes = palloc(sizeof(BpmNode) * c.maxnodes);

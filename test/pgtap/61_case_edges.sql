@@ -12,9 +12,13 @@
 --   - two entry sentries met by one change: one occurrence proceeds, the
 --     new one waits for the next change;
 --   - exit criteria that hold when an item is created, or when the case
---     opens, end it at once.
+--     opens, end it at once;
+--   - a "kind" that is neither process nor case is named as such; four_eyes
+--     must name human tasks of the case;
+--   - a required repeating item done once does not hold the case open by
+--     its next, enabled occurrence.
 BEGIN;
-SELECT plan(10);
+SELECT plan(13);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -69,6 +73,22 @@ INSERT INTO ids VALUES ('d', bpm.open_case('stopped', '{"done": true}'));
 SELECT results_eq(format('SELECT state, outcome FROM bpm.cases WHERE id = %s', pg_temp.id('d')),
     $$VALUES ('terminated', 'exit criterion of the case')$$,
     'a case exit criterion that holds when the case opens ends it at once');
+
+SELECT throws_ok($$SELECT bpm.deploy('{"key": "k", "kind": "cases", "plan": []}')$$,
+    '42P17', 'definition "k": "kind" must be "process" or "case"',
+    'an unknown kind is named before the properties it brings');
+SELECT throws_ok($$SELECT bpm.deploy('{"key": "k", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task", "four_eyes": ["nobody"]}]}')$$,
+    '42P17', 'definition "k": plan item "a": four_eyes names "nobody", which is no human task of this case',
+    'four_eyes must name a human task of the case');
+
+SELECT bpm.deploy('{"key": "loop", "kind": "case", "plan": [
+  {"id": "e", "type": "human_task", "manual": true, "repeat": true, "required": true}]}') > 0;
+INSERT INTO ids VALUES ('l', bpm.open_case('loop'));
+SELECT bpm.start_item(pg_temp.id('l'), 'e');
+SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = pg_temp.id('l') AND status = 'open';
+SELECT lives_ok(format('SELECT bpm.close_case(%s, %L)', pg_temp.id('l'), 'done'),
+    'a required repeating item done once lets the case close despite its next, enabled occurrence');
 
 SELECT * FROM finish();
 ROLLBACK;
