@@ -571,8 +571,12 @@ bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *output)
 		return;
 	}
 	if (!bpm_case_item_read(&run, item_id, &item) || strcmp(item.state, "active") != 0)
-		elog(ERROR, "pg_bpm: task of plan item %lld completed while the item is not active",
-			 (long long) item_id);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the task of plan item \"%s\" of case %lld cannot be completed: the item is %s",
+						item.node >= 0 ? run.g->nodes[item.node].id : "?", (long long) inst->id,
+						item.state),
+				 errhint("Resume it with bpm.resume_item first.")));
 	bpm_instance_merge(inst, output, run.g->nodes[item.node].id, item.task_id, 0);
 	bpm_case_file_changed(&run, before, inst->data);
 	bpm_case_set_state(&run, &item, "completed", "complete");

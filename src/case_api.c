@@ -354,6 +354,25 @@ bpm_reenable_item(PG_FUNCTION_ARGS)
 }
 
 /*
+ * bpm.suspend_item(case_id bigint, item_id text) RETURNS void: an active
+ * item is put on hold; its task cannot be completed until it resumes.
+ */
+PG_FUNCTION_INFO_V1(bpm_suspend_item);
+Datum
+bpm_suspend_item(PG_FUNCTION_ARGS)
+{
+	return switch_item(fcinfo, "active", "suspended", "suspend");
+}
+
+/* bpm.resume_item(case_id bigint, item_id text) RETURNS void: a suspended item is active again. */
+PG_FUNCTION_INFO_V1(bpm_resume_item);
+Datum
+bpm_resume_item(PG_FUNCTION_ARGS)
+{
+	return switch_item(fcinfo, "suspended", "active", "resume");
+}
+
+/*
  * 55000 naming the first required item that is still open and has never
  * completed (a repeating item done once does not hold the case open by its
  * next, waiting occurrence).

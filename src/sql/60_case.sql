@@ -109,6 +109,15 @@ CREATE FUNCTION bpm.reenable_item(case_id bigint, item_id text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_reenable_item';
 COMMENT ON FUNCTION bpm.reenable_item(bigint, text) IS 'Enable a disabled plan item again';
 
+CREATE FUNCTION bpm.suspend_item(case_id bigint, item_id text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_suspend_item';
+COMMENT ON FUNCTION bpm.suspend_item(bigint, text) IS
+    'Put an active plan item on hold (suspended): its task cannot be completed meanwhile';
+
+CREATE FUNCTION bpm.resume_item(case_id bigint, item_id text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_resume_item';
+COMMENT ON FUNCTION bpm.resume_item(bigint, text) IS 'Make a suspended plan item active again';
+
 CREATE FUNCTION bpm.close_case(case_id bigint, outcome text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_close_case';
 COMMENT ON FUNCTION bpm.close_case(bigint, text) IS

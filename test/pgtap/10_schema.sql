@@ -287,7 +287,8 @@ SELECT functions_are('bpm', ARRAY[
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
     'job_wake_scheduler', 'link_cases', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
-    'reopen_case', 'retry_incident', 'run_jobs', 'start', 'start_item', 'task_refuse_write', 'task_update',
+    'reopen_case', 'resume_item', 'retry_incident', 'run_jobs', 'start', 'start_item', 'suspend_item',
+    'task_refuse_write', 'task_update',
     'throw_error', 'trigger_listener', 'unclaim', 'unlink_cases', 'update_case',
     'verify_events']);
 
@@ -366,11 +367,13 @@ SELECT results_eq(
       ('plan_item', 'case_id bigint, item_id text', 'bigint'),
       ('reenable_item', 'case_id bigint, item_id text', 'void'),
       ('reopen_case', 'case_id bigint, reason text', 'void'),
+      ('resume_item', 'case_id bigint, item_id text', 'void'),
       ('retry_incident', 'job_id bigint, retries integer DEFAULT 1', 'void'),
       ('revoke_case_role', 'case_id bigint, role text, actor text', 'void'),
       ('run_jobs', 'max_jobs integer DEFAULT 100', 'integer'),
       ('start', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
       ('start_item', 'case_id bigint, item_id text', 'bigint'),
+      ('suspend_item', 'case_id bigint, item_id text', 'void'),
       ('throw_error', 'job_id bigint, worker text, code text, message text DEFAULT NULL::text', 'void'),
       ('trigger_listener', 'case_id bigint, listener_id text', 'void'),
       ('unclaim', 'task_id bigint', 'void'),

@@ -16,9 +16,11 @@
 --   - a "kind" that is neither process nor case is named as such; four_eyes
 --     must name human tasks of the case;
 --   - a required repeating item done once does not hold the case open by
---     its next, enabled occurrence.
+--     its next, enabled occurrence;
+--   - suspend and resume: a suspended item's task cannot be completed
+--     (55000), and the on-parts <item>.suspend / .resume happen.
 BEGIN;
-SELECT plan(13);
+SELECT plan(17);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -89,6 +91,25 @@ SELECT bpm.start_item(pg_temp.id('l'), 'e');
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = pg_temp.id('l') AND status = 'open';
 SELECT lives_ok(format('SELECT bpm.close_case(%s, %L)', pg_temp.id('l'), 'done'),
     'a required repeating item done once lets the case close despite its next, enabled occurrence');
+
+SELECT bpm.deploy('{"key": "hold", "kind": "case", "plan": [
+  {"id": "a", "type": "human_task"},
+  {"id": "seen", "type": "milestone", "entry": [{"on": ["a.suspend", "a.resume"]}]}]}') > 0;
+INSERT INTO ids VALUES ('h', bpm.open_case('hold'));
+SELECT bpm.suspend_item(pg_temp.id('h'), 'a');
+SELECT throws_ok(format('SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = %s AND node_id = %L',
+                        pg_temp.id('h'), 'a'),
+    '55000', format('the task of plan item "a" of case %s cannot be completed: the item is suspended', pg_temp.id('h')),
+    'the task of a suspended item cannot be completed');
+SELECT throws_ok(format('SELECT bpm.suspend_item(%s, %L)', pg_temp.id('h'), 'a'),
+    '55000', format('cannot suspend plan item "a" of case %s: it is suspended, not active', pg_temp.id('h')),
+    'only an active item can be suspended');
+SELECT bpm.resume_item(pg_temp.id('h'), 'a');
+SELECT is((SELECT state FROM bpm.plan_item WHERE case_id = pg_temp.id('h') AND item_id = 'seen'), 'completed',
+    'suspend and resume are on-parts: the milestone listening to both is reached');
+SELECT lives_ok(format('SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = %s AND node_id = %L',
+                       pg_temp.id('h'), 'a'),
+    'once resumed, the task can be completed');
 
 SELECT * FROM finish();
 ROLLBACK;
