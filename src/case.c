@@ -34,6 +34,7 @@
 #include "spi_util.h"
 
 static void create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now);
+static void complete_stage(BpmCaseRun *run, BpmItem *stage);
 static void after_end(BpmCaseRun *run, BpmItem *item, bool completed);
 
 void
@@ -495,14 +496,40 @@ complete_stage_if_done(BpmCaseRun *run, int64 stage_id)
 	automatic = stage.node >= 0 ? run->g->nodes[stage.node].auto_complete : run->g->auto_complete;
 	if (!automatic || !stage_done(run, &stage, &blocking))
 		return;
-	end_children(run, &stage);
-	if (stage.node < 0)
+	complete_stage(run, &stage);
+}
+
+/* The stage (or the case plan) completes; what still waits in it ends. */
+static void
+complete_stage(BpmCaseRun *run, BpmItem *stage)
+{
+	end_children(run, stage);
+	if (stage->node < 0)
 	{
 		bpm_case_close(run, "complete", NULL);
 		return;
 	}
-	bpm_case_set_state(run, &stage, "completed", "complete");
-	after_end(run, &stage, true);
+	bpm_case_set_state(run, stage, "completed", "complete");
+	after_end(run, stage, true);
+}
+
+/*
+ * Someone completes an active stage by hand (one without auto_complete,
+ * or one whose optional items should not be waited for): refused (55000)
+ * while an item in it is active or a required one has not completed.
+ */
+void
+bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage)
+{
+	const char *blocking;
+
+	if (!stage_done(run, stage, &blocking))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stage \"%s\" of case %lld cannot complete: plan item \"%s\" is not done",
+						run->g->nodes[stage->node].id, (long long) run->inst->id, blocking),
+				 errhint("Complete it, or end it through its exit criteria.")));
+	complete_stage(run, stage);
 }
 
 /*

@@ -55,6 +55,7 @@ extern void bpm_case_start_plan(BpmCaseRun *run, int64 plan_id);
 extern void bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name);
 extern void bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_id);
 extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
+extern void bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage);
 extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
 							   const char *name);
 

@@ -687,3 +687,38 @@ bpm_add_task(PG_FUNCTION_ARGS)
 	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(task_id);
 }
+
+/*
+ * bpm.complete_stage(case_id bigint, stage_id text) RETURNS void
+ *
+ * Completes an active stage by hand, once no item in it is active and its
+ * required items have completed (55000 otherwise, naming the item); what
+ * still waits in it ends. 42809 for a plan item that is not a stage.
+ */
+PG_FUNCTION_INFO_V1(bpm_complete_stage);
+Datum
+bpm_complete_stage(PG_FUNCTION_ARGS)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		stage;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, "stage id");
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "complete a stage of");
+	if (run.g->nodes[find_item(&run, item_id)].kind != BPM_STAGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("plan item \"%s\" of case \"%s\" is not a stage", item_id, run.g->key),
+				 errhint("Tasks complete through their task; milestones by their entry criteria.")));
+	require_state(&run, item_id, "active", "complete", &stage);
+	bpm_case_complete_stage(&run, &stage);
+	finish(&run);
+	bpm_engine_leave(&saved);
+	PG_RETURN_VOID();
+}

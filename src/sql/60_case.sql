@@ -118,6 +118,11 @@ CREATE FUNCTION bpm.resume_item(case_id bigint, item_id text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_resume_item';
 COMMENT ON FUNCTION bpm.resume_item(bigint, text) IS 'Make a suspended plan item active again';
 
+CREATE FUNCTION bpm.complete_stage(case_id bigint, stage_id text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_complete_stage';
+COMMENT ON FUNCTION bpm.complete_stage(bigint, text) IS
+    'Complete an active stage by hand once its required items are done and none is active';
+
 CREATE FUNCTION bpm.close_case(case_id bigint, outcome text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_close_case';
 COMMENT ON FUNCTION bpm.close_case(bigint, text) IS

@@ -283,7 +283,7 @@ SELECT results_eq(
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
     'add_task', 'assign', 'attach', 'attach_url', 'bpmn_error', 'cancel', 'case_update', 'claim',
-    'close_case', 'comment', 'comment_case', 'grant_case_role', 'revoke_case_role',
+    'close_case', 'comment', 'comment_case', 'complete_stage', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
     'job_wake_scheduler', 'link_cases', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
@@ -348,6 +348,7 @@ SELECT results_eq(
       ('comment', 'task_id bigint, body text', 'bigint'),
       ('comment_case', 'case_id bigint, body text', 'bigint'),
       ('complete_job', 'job_id bigint, worker text, data jsonb DEFAULT ''{}''::jsonb', 'void'),
+      ('complete_stage', 'case_id bigint, stage_id text', 'void'),
       ('complete_task', 'task_id bigint, data jsonb DEFAULT ''{}''::jsonb', 'void'),
       ('create_board', 'name text, columns text[]', 'bigint'),
       ('create_task', 'title text, description text DEFAULT NULL::text, assignee text DEFAULT NULL::text, candidate_groups text[] DEFAULT ''{}''::text[], priority integer DEFAULT 50, due_at timestamp with time zone DEFAULT NULL::timestamp with time zone, parent_task_id bigint DEFAULT NULL::bigint, labels text[] DEFAULT ''{}''::text[], follow_up_at timestamp with time zone DEFAULT NULL::timestamp with time zone, board text DEFAULT NULL::text', 'bigint'),

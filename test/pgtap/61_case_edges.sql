@@ -18,9 +18,11 @@
 --   - a required repeating item done once does not hold the case open by
 --     its next, enabled occurrence;
 --   - suspend and resume: a suspended item's task cannot be completed
---     (55000), and the on-parts <item>.suspend / .resume happen.
+--     (55000), and the on-parts <item>.suspend / .resume happen;
+--   - a stage without auto_complete completes by hand (bpm.complete_stage)
+--     once its required items are done.
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -110,6 +112,22 @@ SELECT is((SELECT state FROM bpm.plan_item WHERE case_id = pg_temp.id('h') AND i
 SELECT lives_ok(format('SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = %s AND node_id = %L',
                        pg_temp.id('h'), 'a'),
     'once resumed, the task can be completed');
+
+SELECT bpm.deploy('{"key": "manual", "kind": "case", "plan": [
+  {"id": "s", "type": "stage", "items": [
+     {"id": "must", "type": "human_task", "required": true},
+     {"id": "may", "type": "human_task", "manual": true}]}]}') > 0;
+INSERT INTO ids VALUES ('m', bpm.open_case('manual'));
+SELECT throws_ok(format('SELECT bpm.complete_stage(%s, %L)', pg_temp.id('m'), 's'),
+    '55000', format('stage "s" of case %s cannot complete: plan item "must" is not done', pg_temp.id('m')),
+    'a stage cannot be completed by hand while its required item is not done');
+SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = pg_temp.id('m') AND node_id = 'must';
+SELECT lives_ok(format('SELECT bpm.complete_stage(%s, %L)', pg_temp.id('m'), 's'),
+    'then it can');
+SELECT results_eq(format('SELECT item_id, state FROM bpm.plan_item WHERE case_id = %s AND item_id <> %L ORDER BY id',
+                         pg_temp.id('m'), ''),
+    $$VALUES ('s', 'completed'), ('must', 'completed'), ('may', 'terminated')$$,
+    '... the stage is completed and its waiting optional item ended');
 
 SELECT * FROM finish();
 ROLLBACK;
