@@ -284,12 +284,9 @@ cancel_child(BpmCaseRun *run, BpmItem *item)
 	PG_END_TRY();
 }
 
-/*
- * A process escalated to this case and waits: the case file and the
- * outcome go into the process's data, and its token goes on.
- */
+/* What a process that waited for a case gets: the case file, and {"case": {"id", "state", "outcome"}}. */
 static void
-resume_process(BpmInstance *process, BpmInstance *child)
+merge_case_result(BpmInstance *process, BpmInstance *child)
 {
 	bpm_instance_merge(process, child->data, NULL, 0, 0);
 	bpm_instance_merge(process,
@@ -301,6 +298,13 @@ resume_process(BpmInstance *process, BpmInstance *child)
 																			 child->end_reason ? bpm_jb_string(child->end_reason)
 																			 : NULL})}),
 					   NULL, 0, 0);
+}
+
+/* A process escalated to this case and waits: it gets the case's result, and its token goes on. */
+static void
+resume_process(BpmInstance *process, BpmInstance *child)
+{
+	merge_case_result(process, child);
 	bpm_engine_resume(process, child->parent_token);
 }
 
@@ -572,6 +576,7 @@ bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome)
 	if (!bpm_case_item_read(run, bpm_spi_int64(0, 1), &plan) || is_over(plan.state))
 		return;
 	end_children(run, &plan);
+	bpm_activity_cancel_work(run->inst, 0);	/* its ad-hoc tasks (bpm.add_task) */
 	bpm_case_set_state(run, &plan, completing ? "completed" : "terminated", how);
 	bpm_instance_end(run->inst, completing ? "completed" : "terminated",
 					 outcome ? outcome : completing ? NULL : "exit criterion of the case");
@@ -728,6 +733,6 @@ bpm_case_escalate(BpmInstance *process, const char *case_key, int64 token_id,
 						   (Jsonb *[]) {bpm_jb_int(child.id), bpm_jb_string(reason)}));
 	*ended = strcmp(child.state, "running") != 0;
 	if (*ended && token_id != 0)
-		bpm_instance_merge(process, child.data, NULL, 0, 0);
+		merge_case_result(process, &child);
 	return child.id;
 }

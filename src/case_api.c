@@ -12,6 +12,7 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "access/htup_details.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/timestamp.h"
@@ -660,8 +661,6 @@ bpm_add_task(PG_FUNCTION_ARGS)
 
 	bpm_require_arg(fcinfo, 0, "case id");
 	bpm_require_arg(fcinfo, 1, "title");
-	bpm_require_arg(fcinfo, 3, "candidate_groups");
-	bpm_require_arg(fcinfo, 4, "priority");
 	memset(&node, 0, sizeof(node));
 	node.id = BPM_AD_HOC_TASK;
 	node.kind = BPM_USER_TASK;
@@ -672,12 +671,15 @@ bpm_add_task(PG_FUNCTION_ARGS)
 				 errmsg("a task needs a title")));
 	if (!PG_ARGISNULL(2))
 		node.assignee.constant = bpm_jb_string(text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	node.candidate_groups.constant = bpm_jb_text_array(PG_GETARG_DATUM(3));
-	node.priority = PG_GETARG_INT32(4);
+	/* no assignee and no groups: anyone may claim it, as a plan task without them */
+	if (!PG_ARGISNULL(3) && ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(3)),
+										   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(3))) > 0)
+		node.candidate_groups.constant = bpm_jb_text_array(PG_GETARG_DATUM(3));
+	node.priority = PG_ARGISNULL(4) ? 50 : PG_GETARG_INT32(4);
 	if (node.priority < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("priority must be 0 or more, not %d", node.priority)));
+				 errmsg("priority must be at least 0, not %d", node.priority)));
 	node.due = PG_ARGISNULL(5) ? NULL : PG_GETARG_INTERVAL_P(5);
 	node.escalation_boundary = -1;
 	bpm_engine_enter(&saved);

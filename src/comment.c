@@ -1,8 +1,9 @@
 /*
  * src/comment.c
  *
- * Comments: notes people leave on a task (bpm.comment). A comment row
- * belongs to a task or to an instance (a case's comments, to come): the
+ * Comments: notes people leave on a task (bpm.comment) or on a case as a
+ * whole (bpm.comment_case). A comment row belongs to a task or to an
+ * instance: the
  * table bpm.comment has both columns and a CHECK that one is set; a task's
  * comment also carries the task's instance (NULL for a free task), so
  * every row of an instance is found by its instance id. Comments are

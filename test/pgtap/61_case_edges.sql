@@ -20,9 +20,13 @@
 --   - suspend and resume: a suspended item's task cannot be completed
 --     (55000), and the on-parts <item>.suspend / .resume happen;
 --   - a stage without auto_complete completes by hand (bpm.complete_stage)
---     once its required items are done.
+--     once its required items are done;
+--   - bpm.add_task with its defaults (no assignee, no groups: anyone may
+--     claim it), and its open ad-hoc tasks end with the case;
+--   - a process that escalates to a case which ends as it opens gets
+--     {"case": {"id", "state", "outcome"}} as when the case ends later.
 BEGIN;
-SELECT plan(20);
+SELECT plan(23);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -128,6 +132,22 @@ SELECT results_eq(format('SELECT item_id, state FROM bpm.plan_item WHERE case_id
                          pg_temp.id('m'), ''),
     $$VALUES ('s', 'completed'), ('must', 'completed'), ('may', 'terminated')$$,
     '... the stage is completed and its waiting optional item ended');
+
+INSERT INTO ids VALUES ('a', bpm.open_case('manual'));
+SELECT lives_ok(format('SELECT bpm.add_task(%s, %L)', pg_temp.id('a'), 'Call the customer'),
+    'bpm.add_task with its defaults: a task anyone may claim');
+SELECT bpm.cancel(pg_temp.id('a'), 'withdrawn');
+SELECT is((SELECT status FROM bpm.task WHERE instance_id = pg_temp.id('a') AND node_id = 'ad_hoc'), 'cancelled',
+    'an open ad-hoc task ends with its case');
+
+SELECT bpm.deploy('{"key": "gone", "kind": "case", "exit": [{"if": "$.x == 1"}], "plan": [
+  {"id": "t", "type": "human_task"}]}') > 0;
+SELECT bpm.deploy('{"key": "esc", "nodes": [{"id": "s", "type": "start_event"},
+  {"id": "c", "type": "escalate_to_case", "case": "gone"}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]}') > 0;
+INSERT INTO ids VALUES ('p', bpm.start('esc', '{"x": 1}'));
+SELECT is((SELECT data->'case'->>'state' FROM bpm.instance WHERE id = pg_temp.id('p')), 'terminated',
+    'a case that ends as it opens still gives the waiting process its result');
 
 SELECT * FROM finish();
 ROLLBACK;
