@@ -67,6 +67,32 @@ bpm_case_role_grant(BpmInstance *inst, const char *role, const char *actor)
 	role_event(inst, "role_granted", role, actor);
 }
 
+/*
+ * Open tasks of the case for the role that the actor had claimed go back
+ * to the role group: whoever holds the role now may claim them.
+ */
+static void
+release_claimed(BpmInstance *inst, const char *role, const char *actor)
+{
+	static BpmStatement release = {
+		"UPDATE bpm.task_store SET assignee = NULL WHERE instance_id = $1 AND assignee = $2 "
+		"AND status = 'open' AND $3 = ANY (candidate_groups) RETURNING id, node_id",
+		3, {INT8OID, TEXTOID, TEXTOID}
+	};
+	Datum		values[3];
+	int			n;
+	int			i;
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = CStringGetTextDatum(actor);
+	values[2] = CStringGetTextDatum(bpm_case_role_group(inst->id, role));
+	n = bpm_spi_run(&release, values, NULL);
+	for (i = 0; i < n; i++)
+		bpm_event(inst, "task_unclaimed", bpm_spi_text(i, 2), bpm_spi_int64(i, 1), 0,
+				  bpm_jb_build(1, (const char *[]) {"reason"},
+							   (Jsonb *[]) {bpm_jb_string(psprintf("role \"%s\" revoked", role))}));
+}
+
 static void
 role_revoke(BpmInstance *inst, const char *role, const char *actor)
 {
@@ -102,6 +128,7 @@ role_revoke(BpmInstance *inst, const char *role, const char *actor)
 	values[1] = CStringGetTextDatum(bpm_case_role_group(inst->id, role));
 	bpm_spi_run(&member, values, NULL);
 	role_event(inst, "role_revoked", role, actor);
+	release_claimed(inst, role, actor);
 }
 
 /* Lock a case and check that the caller may change its roles and that the role exists. */

@@ -24,9 +24,10 @@
 --   - bpm.add_task with its defaults (no assignee, no groups: anyone may
 --     claim it), and its open ad-hoc tasks end with the case;
 --   - a process that escalates to a case which ends as it opens gets
---     {"case": {"id", "state", "outcome"}} as when the case ends later.
+--     {"case": {"id", "state", "outcome"}} as when the case ends later;
+--   - revoking a role gives back the open role tasks its holder claimed.
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -148,6 +149,17 @@ SELECT bpm.deploy('{"key": "esc", "nodes": [{"id": "s", "type": "start_event"},
 INSERT INTO ids VALUES ('p', bpm.start('esc', '{"x": 1}'));
 SELECT is((SELECT data->'case'->>'state' FROM bpm.instance WHERE id = pg_temp.id('p')), 'terminated',
     'a case that ends as it opens still gives the waiting process its result');
+
+SELECT bpm.deploy('{"key": "roled", "kind": "case", "roles": ["agent"], "plan": [
+  {"id": "t", "type": "human_task", "role": "agent"}]}') > 0;
+INSERT INTO ids VALUES ('g', bpm.open_case('roled'));
+SELECT bpm.grant_case_role(pg_temp.id('g'), 'agent', 'ann');
+SET LOCAL bpm.actor = 'ann';
+SELECT bpm.claim(id) FROM bpm.task WHERE instance_id = pg_temp.id('g');
+SET LOCAL bpm.actor = 'ops';
+SELECT bpm.revoke_case_role(pg_temp.id('g'), 'agent', 'ann');
+SELECT is((SELECT assignee FROM bpm.task WHERE instance_id = pg_temp.id('g')), NULL,
+    'revoking a role gives back the open role task its holder had claimed');
 
 SELECT * FROM finish();
 ROLLBACK;
