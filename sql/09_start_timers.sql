@@ -131,6 +131,28 @@ SELECT bpm.deploy('{"key": "report9", "nodes": [
 SELECT * FROM start_timers;
 
 --
+-- 5b. The other forms of cron: lists, ranges with steps, month names and
+-- the @ shorthands. The clock is 2030-01-05 19:30 UTC, a Saturday.
+--
+SELECT bpm.deploy('{"key": "cron9", "nodes": [
+    {"id": "start", "type": "start_event", "timer": {"cron": "15,45 8-20/6 * JAN,MAR *"}},
+    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}') IS NOT NULL AS deployed;
+SELECT bpm.deploy('{"key": "weekly9", "nodes": [
+    {"id": "start", "type": "start_event", "timer": {"cron": "@weekly"}},
+    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}') IS NOT NULL AS deployed;
+SELECT key, due_at FROM start_timers WHERE key IN ('cron9', 'weekly9');
+-- Both day fields restricted: a day matches if either does (the 1st of a
+-- month, or a Monday); the first after Saturday the 5th is Monday the 7th.
+SELECT bpm.deploy('{"key": "either9", "nodes": [
+    {"id": "start", "type": "start_event", "timer": {"cron": "0 12 1 * MON"}},
+    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}') IS NOT NULL AS deployed;
+SELECT key, due_at FROM start_timers WHERE key = 'either9';
+-- Stop them again: versions without timers.
+SELECT count(bpm.deploy(jsonb_build_object('key', k, 'nodes', '[{"id": "start", "type": "start_event"},
+    {"id": "end", "type": "end_event"}]'::jsonb, 'flows', '[{"from": "start", "to": "end"}]'::jsonb)))
+  FROM unnest(array['cron9', 'weekly9', 'either9']) k;
+
+--
 -- 6. Timers that are refused (42P17), and nothing is stored.
 --
 \set VERBOSITY default

@@ -272,9 +272,7 @@ cancel_child(BpmCaseRun *run, BpmItem *item)
 	PG_TRY();
 	{
 		bpm_instance_lock(&child, item->child_id, run->inst->actor);
-		if (strcmp(child.state, "running") == 0 && child.graph->is_case)
-			bpm_case_cancel(&child, reason);
-		else if (strcmp(child.state, "running") == 0)
+		if (strcmp(child.state, "running") == 0)
 			bpm_engine_cancel(&child, reason);
 	}
 	PG_FINALLY();

@@ -101,25 +101,7 @@ PG_FUNCTION_INFO_V1(bpm_open_case);
 Datum
 bpm_open_case(PG_FUNCTION_ARGS)
 {
-	char	   *key;
-	Jsonb	   *data;
-	char	   *business_key;
-	char	   *actor = bpm_current_actor_name();
-	BpmIdentity saved;
-	BpmInstance inst;
-	int64		definition_id;
-
-	bpm_require_arg(fcinfo, 0, "case key");
-	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
-	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-	bpm_engine_enter(&saved);
-	definition_id = bpm_definition_latest(key, "case");
-	bpm_instance_create(&inst, definition_id, data, business_key, actor);
-	bpm_case_open(&inst, key);
-	bpm_engine_leave(&saved);
-	PG_RETURN_INT64(inst.id);
+	PG_RETURN_INT64(bpm_instance_begin(fcinfo, "case"));
 }
 
 /* Merge a patch into the case file; the fields it changes are on-parts. */
@@ -182,6 +164,62 @@ bpm_update_case(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What one of the item functions does to the newest occurrence of a plan
+ * item: for plan items of kind (or any, with is_kind NULL), in state from;
+ * then either a plain transition to state "to" or a function of its own.
+ */
+typedef struct ItemAction
+{
+	const char *arg;			/* what the second argument names, for 22004 */
+	const char *lock_action;	/* "start an item of": for 55000 on an ended case */
+	bool		(*is_kind) (BpmNodeKind kind);
+	const char *not_kind;		/* 42809 message: is not a ... */
+	const char *not_kind_hint;
+	const char *from;
+	const char *verb;			/* require_state's verb and the transition's name */
+	const char *to;				/* NULL: act does the work */
+	void		(*act) (BpmCaseRun *run, BpmItem *item);
+} ItemAction;
+
+static int64
+act_on_item(FunctionCallInfo fcinfo, const ItemAction *a)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *item_id;
+	BpmIdentity saved;
+	BpmInstance inst;
+	BpmCaseRun	run;
+	BpmItem		item;
+	int			node;
+
+	bpm_require_arg(fcinfo, 0, "case id");
+	bpm_require_arg(fcinfo, 1, a->arg);
+	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bpm_engine_enter(&saved);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, a->lock_action);
+	node = find_item(&run, item_id);
+	if (a->is_kind && !a->is_kind(run.g->nodes[node].kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("plan item \"%s\" of case \"%s\" is not a %s", item_id, run.g->key, a->not_kind),
+				 a->not_kind_hint ? errhint("%s", a->not_kind_hint) : 0));
+	require_state(&run, item_id, a->from, a->verb, &item);
+	if (a->to)
+		bpm_case_set_state(&run, &item, a->to, a->verb);
+	else
+		a->act(&run, &item);
+	finish(&run);
+	bpm_engine_leave(&saved);
+	return item.id;
+}
+
+static void
+manual_start(BpmCaseRun *run, BpmItem *item)
+{
+	bpm_case_activate(run, item, "manual_start");
+}
+
+/*
  * bpm.start_item(case_id bigint, item_id text) RETURNS bigint
  *
  * Manual activation: the newest occurrence of the item, which must be
@@ -191,24 +229,10 @@ PG_FUNCTION_INFO_V1(bpm_start_item);
 Datum
 bpm_start_item(PG_FUNCTION_ARGS)
 {
-	char	   *actor = bpm_current_actor_name();
-	char	   *item_id;
-	BpmIdentity saved;
-	BpmInstance inst;
-	BpmCaseRun	run;
-	BpmItem		item;
+	static const ItemAction start = {"item id", "start an item of", NULL, NULL, NULL,
+	"enabled", "start", NULL, manual_start};
 
-	bpm_require_arg(fcinfo, 0, "case id");
-	bpm_require_arg(fcinfo, 1, "item id");
-	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "start an item of");
-	find_item(&run, item_id);
-	require_state(&run, item_id, "enabled", "start", &item);
-	bpm_case_activate(&run, &item, "manual_start");
-	finish(&run);
-	bpm_engine_leave(&saved);
-	PG_RETURN_INT64(item.id);
+	PG_RETURN_INT64(act_on_item(fcinfo, &start));
 }
 
 /* The active occurrence of the stage a node belongs to (55000 if none). */
@@ -282,6 +306,12 @@ bpm_plan_item(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(item.id);
 }
 
+static bool
+is_user_listener(BpmNodeKind kind)
+{
+	return kind == BPM_USER_LISTENER;
+}
+
 /*
  * bpm.trigger_listener(case_id bigint, listener_id text) RETURNS void
  *
@@ -291,50 +321,10 @@ PG_FUNCTION_INFO_V1(bpm_trigger_listener);
 Datum
 bpm_trigger_listener(PG_FUNCTION_ARGS)
 {
-	char	   *actor = bpm_current_actor_name();
-	char	   *item_id;
-	BpmIdentity saved;
-	BpmInstance inst;
-	BpmCaseRun	run;
-	BpmItem		item;
+	static const ItemAction trigger = {"listener id", "trigger a listener of", is_user_listener,
+	"user listener", NULL, "available", "trigger", NULL, bpm_case_occur};
 
-	bpm_require_arg(fcinfo, 0, "case id");
-	bpm_require_arg(fcinfo, 1, "listener id");
-	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "trigger a listener of");
-	if (run.g->nodes[find_item(&run, item_id)].kind != BPM_USER_LISTENER)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("plan item \"%s\" of case \"%s\" is not a user listener", item_id, run.g->key)));
-	require_state(&run, item_id, "available", "trigger", &item);
-	bpm_case_occur(&run, &item);
-	finish(&run);
-	bpm_engine_leave(&saved);
-	PG_RETURN_VOID();
-}
-
-/* disable_item and reenable_item: enabled <-> disabled. */
-static Datum
-switch_item(FunctionCallInfo fcinfo, const char *from, const char *to, const char *name)
-{
-	char	   *actor = bpm_current_actor_name();
-	char	   *item_id;
-	BpmIdentity saved;
-	BpmInstance inst;
-	BpmCaseRun	run;
-	BpmItem		item;
-
-	bpm_require_arg(fcinfo, 0, "case id");
-	bpm_require_arg(fcinfo, 1, "item id");
-	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, psprintf("%s an item of", name));
-	find_item(&run, item_id);
-	require_state(&run, item_id, from, name, &item);
-	bpm_case_set_state(&run, &item, to, name);
-	finish(&run);
-	bpm_engine_leave(&saved);
+	act_on_item(fcinfo, &trigger);
 	PG_RETURN_VOID();
 }
 
@@ -343,7 +333,11 @@ PG_FUNCTION_INFO_V1(bpm_disable_item);
 Datum
 bpm_disable_item(PG_FUNCTION_ARGS)
 {
-	return switch_item(fcinfo, "enabled", "disabled", "disable");
+	static const ItemAction disable = {"item id", "disable an item of", NULL, NULL, NULL,
+	"enabled", "disable", "disabled", NULL};
+
+	act_on_item(fcinfo, &disable);
+	PG_RETURN_VOID();
 }
 
 /* bpm.reenable_item(case_id bigint, item_id text) RETURNS void: a disabled item is enabled again. */
@@ -351,7 +345,11 @@ PG_FUNCTION_INFO_V1(bpm_reenable_item);
 Datum
 bpm_reenable_item(PG_FUNCTION_ARGS)
 {
-	return switch_item(fcinfo, "disabled", "enabled", "reenable");
+	static const ItemAction reenable = {"item id", "reenable an item of", NULL, NULL, NULL,
+	"disabled", "reenable", "enabled", NULL};
+
+	act_on_item(fcinfo, &reenable);
+	PG_RETURN_VOID();
 }
 
 /*
@@ -362,7 +360,11 @@ PG_FUNCTION_INFO_V1(bpm_suspend_item);
 Datum
 bpm_suspend_item(PG_FUNCTION_ARGS)
 {
-	return switch_item(fcinfo, "active", "suspended", "suspend");
+	static const ItemAction suspend = {"item id", "suspend an item of", NULL, NULL, NULL,
+	"active", "suspend", "suspended", NULL};
+
+	act_on_item(fcinfo, &suspend);
+	PG_RETURN_VOID();
 }
 
 /* bpm.resume_item(case_id bigint, item_id text) RETURNS void: a suspended item is active again. */
@@ -370,7 +372,11 @@ PG_FUNCTION_INFO_V1(bpm_resume_item);
 Datum
 bpm_resume_item(PG_FUNCTION_ARGS)
 {
-	return switch_item(fcinfo, "suspended", "active", "resume");
+	static const ItemAction resume = {"item id", "resume an item of", NULL, NULL, NULL,
+	"suspended", "resume", "active", NULL};
+
+	act_on_item(fcinfo, &resume);
+	PG_RETURN_VOID();
 }
 
 /*
@@ -690,6 +696,12 @@ bpm_add_task(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(task_id);
 }
 
+static bool
+is_stage(BpmNodeKind kind)
+{
+	return kind == BPM_STAGE;
+}
+
 /*
  * bpm.complete_stage(case_id bigint, stage_id text) RETURNS void
  *
@@ -701,26 +713,10 @@ PG_FUNCTION_INFO_V1(bpm_complete_stage);
 Datum
 bpm_complete_stage(PG_FUNCTION_ARGS)
 {
-	char	   *actor = bpm_current_actor_name();
-	char	   *item_id;
-	BpmIdentity saved;
-	BpmInstance inst;
-	BpmCaseRun	run;
-	BpmItem		stage;
+	static const ItemAction complete = {"stage id", "complete a stage of", is_stage, "stage",
+		"Tasks complete through their task; milestones by their entry criteria.",
+	"active", "complete", NULL, bpm_case_complete_stage};
 
-	bpm_require_arg(fcinfo, 0, "case id");
-	bpm_require_arg(fcinfo, 1, "stage id");
-	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "complete a stage of");
-	if (run.g->nodes[find_item(&run, item_id)].kind != BPM_STAGE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("plan item \"%s\" of case \"%s\" is not a stage", item_id, run.g->key),
-				 errhint("Tasks complete through their task; milestones by their entry criteria.")));
-	require_state(&run, item_id, "active", "complete", &stage);
-	bpm_case_complete_stage(&run, &stage);
-	finish(&run);
-	bpm_engine_leave(&saved);
+	act_on_item(fcinfo, &complete);
 	PG_RETURN_VOID();
 }

@@ -166,6 +166,26 @@ lock_for_roles(BpmInstance *inst, FunctionCallInfo fcinfo, const char *actor, Oi
 				 errdetail("Only an owner of the case or an operator may.")));
 }
 
+/* grant_case_role and revoke_case_role: lock, check, change, save. */
+static void
+change_role(FunctionCallInfo fcinfo, bool grant)
+{
+	char	   *actor = bpm_current_actor_name();
+	char	   *role;
+	char	   *holder;
+	BpmIdentity saved;
+	BpmInstance inst;
+
+	bpm_engine_enter(&saved);
+	lock_for_roles(&inst, fcinfo, actor, saved.userid, &role, &holder);
+	if (grant)
+		bpm_case_role_grant(&inst, role, holder);
+	else
+		role_revoke(&inst, role, holder);
+	bpm_instance_save(&inst);
+	bpm_engine_leave(&saved);
+}
+
 /*
  * bpm.grant_case_role(case_id bigint, role text, actor text) RETURNS void
  *
@@ -178,17 +198,7 @@ PG_FUNCTION_INFO_V1(bpm_grant_case_role);
 Datum
 bpm_grant_case_role(PG_FUNCTION_ARGS)
 {
-	char	   *actor = bpm_current_actor_name();
-	char	   *role;
-	char	   *holder;
-	BpmIdentity saved;
-	BpmInstance inst;
-
-	bpm_engine_enter(&saved);
-	lock_for_roles(&inst, fcinfo, actor, saved.userid, &role, &holder);
-	bpm_case_role_grant(&inst, role, holder);
-	bpm_instance_save(&inst);
-	bpm_engine_leave(&saved);
+	change_role(fcinfo, true);
 	PG_RETURN_VOID();
 }
 
@@ -196,22 +206,13 @@ bpm_grant_case_role(PG_FUNCTION_ARGS)
  * bpm.revoke_case_role(case_id bigint, role text, actor text) RETURNS void
  *
  * The actor no longer holds the role (42704 if they did not); the last
- * owner cannot be revoked (55000).
+ * owner cannot be revoked (55000); the open role tasks they had claimed go
+ * back to the role group.
  */
 PG_FUNCTION_INFO_V1(bpm_revoke_case_role);
 Datum
 bpm_revoke_case_role(PG_FUNCTION_ARGS)
 {
-	char	   *actor = bpm_current_actor_name();
-	char	   *role;
-	char	   *holder;
-	BpmIdentity saved;
-	BpmInstance inst;
-
-	bpm_engine_enter(&saved);
-	lock_for_roles(&inst, fcinfo, actor, saved.userid, &role, &holder);
-	role_revoke(&inst, role, holder);
-	bpm_instance_save(&inst);
-	bpm_engine_leave(&saved);
+	change_role(fcinfo, false);
 	PG_RETURN_VOID();
 }

@@ -775,12 +775,20 @@ bpm_engine_continue(BpmInstance *inst, int64 token_id)
 	run_loop(&run);
 }
 
-/* Terminate the instance: cancel its open tasks and jobs, drop its tokens. */
+/*
+ * Terminate the instance: cancel its open tasks and jobs, drop its tokens.
+ * A case has no tokens: its plan items end instead (case.c).
+ */
 void
 bpm_engine_cancel(BpmInstance *inst, const char *reason)
 {
 	Run			run;
 
+	if (inst->graph->is_case)
+	{
+		bpm_case_cancel(inst, reason);
+		return;
+	}
 	run_init(&run, inst);
 	load_tokens(&run);
 	kill_scope(&run, -1);

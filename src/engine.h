@@ -55,6 +55,9 @@ extern void bpm_instance_save(BpmInstance *inst);
 extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 					   int64 task_id, int64 job_id, Jsonb *data);
 
+/* process.c */
+extern int64 bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind);
+
 /* engine.c */
 extern void bpm_engine_start(BpmInstance *inst);
 extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);

@@ -30,25 +30,37 @@ PG_FUNCTION_INFO_V1(bpm_start);
 Datum
 bpm_start(PG_FUNCTION_ARGS)
 {
+	PG_RETURN_INT64(bpm_instance_begin(fcinfo, "process"));
+}
+
+/*
+ * bpm.start and bpm.open_case, from their arguments (key text, data jsonb,
+ * business_key text): a new instance of the latest version of the key,
+ * which must be of this kind, run as far as it goes. Returns its id.
+ */
+int64
+bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind)
+{
 	char	   *key;
 	Jsonb	   *data;
 	char	   *business_key;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity saved;
 	BpmInstance inst;
-	int64		definition_id;
 
-	bpm_require_arg(fcinfo, 0, "process key");
+	bpm_require_arg(fcinfo, 0, psprintf("%s key", kind));
 	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
 	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	bpm_engine_enter(&saved);
-	definition_id = bpm_definition_latest(key, "process");
-	bpm_instance_create(&inst, definition_id, data, business_key, actor);
-	bpm_engine_start(&inst);
+	bpm_instance_create(&inst, bpm_definition_latest(key, kind), data, business_key, actor);
+	if (strcmp(kind, "case") == 0)
+		bpm_case_open(&inst, key);
+	else
+		bpm_engine_start(&inst);
 	bpm_engine_leave(&saved);
-	PG_RETURN_INT64(inst.id);
+	return inst.id;
 }
 
 /*
@@ -75,10 +87,7 @@ bpm_cancel(PG_FUNCTION_ARGS)
 	bpm_engine_enter(&saved);
 	bpm_instance_lock(&inst, instance_id, actor);
 	bpm_instance_require_running(&inst, "cancel");
-	if (inst.graph->is_case)
-		bpm_case_cancel(&inst, reason);
-	else
-		bpm_engine_cancel(&inst, reason);
+	bpm_engine_cancel(&inst, reason);
 	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

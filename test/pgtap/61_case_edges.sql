@@ -25,9 +25,11 @@
 --     claim it), and its open ad-hoc tasks end with the case;
 --   - a process that escalates to a case which ends as it opens gets
 --     {"case": {"id", "state", "outcome"}} as when the case ends later;
---   - revoking a role gives back the open role tasks its holder claimed.
+--   - revoking a role gives back the open role tasks its holder claimed;
+--   - the errors of add_task, complete_stage, suspend_item and open_case
+--     that the transcripts do not show.
 BEGIN;
-SELECT plan(24);
+SELECT plan(28);
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
@@ -160,6 +162,15 @@ SET LOCAL bpm.actor = 'ops';
 SELECT bpm.revoke_case_role(pg_temp.id('g'), 'agent', 'ann');
 SELECT is((SELECT assignee FROM bpm.task WHERE instance_id = pg_temp.id('g')), NULL,
     'revoking a role gives back the open role task its holder had claimed');
+
+SELECT throws_ok(format('SELECT bpm.add_task(%s, %L, priority => -1)', pg_temp.id('g'), 'x'),
+    '22023', 'priority must be at least 0, not -1', 'add_task refuses a negative priority');
+SELECT throws_ok(format('SELECT bpm.complete_stage(%s, %L)', pg_temp.id('g'), 't'),
+    '42809', 'plan item "t" of case "roled" is not a stage', 'complete_stage refuses an item that is not a stage');
+SELECT throws_ok(format('SELECT bpm.suspend_item(%s, NULL)', pg_temp.id('g')),
+    '22004', 'item id must not be null', 'suspend_item refuses a NULL item id');
+SELECT throws_ok('SELECT bpm.open_case(NULL)',
+    '22004', 'case key must not be null', 'open_case refuses a NULL key');
 
 SELECT * FROM finish();
 ROLLBACK;
