@@ -33,22 +33,28 @@ SELECT node_id, title, regexp_replace(array_to_string(candidate_groups, ','), '[
   FROM bpm.tasks WHERE instance_id = :c;
 SELECT key, roles FROM bpm.my_cases WHERE id = :c;
 
--- Nobody holds the adjuster role yet: the task is in nobody's worklist,
--- and no one may work it (the rules run as a plain role here).
+-- Nobody holds the adjuster role yet. Ann has no part in the case, so
+-- she sees nothing of it and may not work it (as a plain role here: row
+-- level security does not apply to the superuser that runs this file).
+SELECT id AS review FROM bpm.task WHERE instance_id = :c AND node_id = 'review' \gset
 SET ROLE regress_bpm_clerk15;
 SET bpm.actor = 'ann15';
-SELECT count(*) AS in_worklist FROM bpm.worklist WHERE instance_id = :c;
+SELECT (SELECT count(*) FROM bpm.cases WHERE id = :c) AS cases,
+       (SELECT count(*) FROM bpm.task WHERE instance_id = :c) AS tasks,
+       (SELECT count(*) FROM bpm.history(:c)) AS events,
+       (SELECT count(*) FROM bpm.case_role WHERE case_id = :c) AS roles;
 \set VERBOSITY terse
-SELECT bpm.claim(id) FROM bpm.task WHERE instance_id = :c AND node_id = 'review';
+SELECT bpm.claim(:review);
 \echo :LAST_ERROR_SQLSTATE
--- Ann may not give herself the role: only owners and operators may.
+-- Nor may she give herself the role (only owners and operators may).
 SELECT bpm.grant_case_role(:c, 'adjuster', 'ann15');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
--- The owner grants it; Ann now sees and works the review.
+-- The owner grants it; Ann now sees the case and works the review.
 SET bpm.actor = 'mia15';
 SELECT bpm.grant_case_role(:c, 'adjuster', 'ann15');
 SET bpm.actor = 'ann15';
+SELECT key, business_key, data FROM bpm.cases WHERE id = :c;
 SELECT title FROM bpm.worklist WHERE instance_id = :c;
 SELECT key, roles FROM bpm.my_cases WHERE id = :c;
 SELECT bpm.complete_task(id, '{"correct": false}') FROM bpm.task WHERE instance_id = :c AND node_id = 'review';
@@ -67,6 +73,14 @@ SELECT title FROM bpm.worklist WHERE instance_id = :c;
 SELECT actor, body FROM bpm.comments WHERE instance_id = :c;
 SELECT actor, kind, data - 'comment_id' AS data FROM bpm.history(:c)
  WHERE kind IN ('role_granted', 'role_revoked', 'comment_added') ORDER BY event_id;
+-- Ann holds no role any more but still sees the case: she completed a
+-- task in it. Sam, who never had a part in it, sees nothing.
+SET ROLE regress_bpm_clerk15;
+SET bpm.actor = 'ann15';
+SELECT count(*) AS ann_sees FROM bpm.cases WHERE id = :c;
+SET bpm.actor = 'sam15';
+SELECT count(*) AS sam_sees FROM bpm.cases WHERE id = :c;
+RESET ROLE;
 
 -- Refusals.
 \set VERBOSITY terse

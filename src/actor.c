@@ -50,7 +50,8 @@ bpm_current_actor_name(void)
 	return GetUserNameFromId(GetUserId(), false);
 }
 
-static Oid
+/* The owner of schema bpm: the role the engine writes as. */
+Oid
 bpm_schema_owner(void)
 {
 	Oid			nsp = get_namespace_oid("bpm", false);

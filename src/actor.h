@@ -33,6 +33,7 @@ extern void bpm_engine_leave(const BpmIdentity *saved);
 extern void bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern bool bpm_actor_in_groups(const char *actor, Datum groups);
 extern bool bpm_is_operator(Oid role);
+extern Oid	bpm_schema_owner(void);
 extern void bpm_actor_init(void);
 
 #endif							/* BPM_ACTOR_H */

@@ -32,6 +32,7 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 #include "task.h"
 
 /* Where a card is. */
@@ -377,6 +378,7 @@ bpm_move_task(PG_FUNCTION_ARGS)
 
 	bpm_engine_enter(&caller);
 	bpm_task_begin(&inst, task_id, actor);
+	bpm_require_may_see_task(task_id, inst.id, actor, caller.userid);
 	bpm_task_read(task_id, &task);
 	read_card(task_id, &card);
 	if (board == NULL && !card.exists)

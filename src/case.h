@@ -64,6 +64,7 @@ extern char *bpm_case_role_group(int64 case_id, const char *role);
 extern void bpm_case_role_grant(BpmInstance *inst, const char *role, const char *actor);
 /* case_api.c, for case_document.c */
 extern void bpm_case_lock(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
+						  Oid caller,
 						  const char *action);
 extern void bpm_case_change_file(BpmCaseRun *run, Jsonb *patch);
 extern void bpm_case_finish(BpmCaseRun *run);

@@ -22,10 +22,11 @@
 #include "case.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 
 /* Lock a case for a change; 42704 / 42809 / 55000 as for instances. */
 static void
-lock_case(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
+lock_case(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor, Oid caller,
 		  const char *action)
 {
 	bpm_instance_lock(inst, case_id, actor);
@@ -34,6 +35,7 @@ lock_case(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("instance %lld is a process, not a case", (long long) case_id),
 				 errhint("Cases are opened with bpm.open_case.")));
+	bpm_require_may_see(inst, caller);
 	bpm_instance_require_running(inst, action);
 	bpm_case_run_init(run, inst);
 }
@@ -120,9 +122,9 @@ change_file(BpmCaseRun *run, Jsonb *patch)
  */
 void
 bpm_case_lock(BpmInstance *inst, BpmCaseRun *run, int64 case_id, const char *actor,
-			  const char *action)
+			  Oid caller, const char *action)
 {
-	lock_case(inst, run, case_id, actor, action);
+	lock_case(inst, run, case_id, actor, caller, action);
 }
 
 void
@@ -156,7 +158,7 @@ bpm_update_case(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 0, "case id");
 	bpm_require_arg(fcinfo, 1, "patch");
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "update");
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, "update");
 	change_file(&run, PG_GETARG_JSONB_P(1));
 	finish(&run);
 	bpm_engine_leave(&saved);
@@ -196,7 +198,7 @@ act_on_item(FunctionCallInfo fcinfo, const ItemAction *a)
 	bpm_require_arg(fcinfo, 1, a->arg);
 	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, a->lock_action);
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, a->lock_action);
 	node = find_item(&run, item_id);
 	if (a->is_kind && !a->is_kind(run.g->nodes[node].kind))
 		ereport(ERROR,
@@ -286,7 +288,7 @@ bpm_plan_item(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 1, "item id");
 	item_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "plan an item of");
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, "plan an item of");
 	node = &run.g->nodes[find_item(&run, item_id)];
 	if (!node->discretionary)
 		ereport(ERROR,
@@ -433,7 +435,7 @@ bpm_close_case(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 1, "outcome");
 	outcome = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "close");
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, "close");
 	refuse_if_required_open(&run);
 	bpm_case_close(&run, "complete", outcome);
 	run.nqueue = 0;				/* a closed case listens no more */
@@ -474,6 +476,7 @@ bpm_reopen_case(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("instance %lld is a process, not a case", (long long) inst.id)));
+	bpm_require_may_see(&inst, saved.userid);
 	if (strcmp(inst.state, "running") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -598,7 +601,7 @@ bpm_case_update(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("case %lld: the case file must be a JSON object", (long long) case_id)));
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, case_id, actor, "update");
+	lock_case(&inst, &run, case_id, actor, saved.userid, "update");
 	change_file(&run, file_patch(case_id, DatumGetJsonbP(before), DatumGetJsonbP(after)));
 	finish(&run);
 	bpm_engine_leave(&saved);
@@ -638,6 +641,7 @@ bpm_escalate_to_case(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("instance %lld is a case, not a process", (long long) inst.id),
 				 errhint("Link cases with each other, or plan their work.")));
+	bpm_require_may_see(&inst, saved.userid);
 	bpm_instance_require_running(&inst, "escalate");
 	case_id = bpm_case_escalate(&inst, case_key, 0, reason, &ended);
 	bpm_engine_cancel(&inst, psprintf("escalated to case %lld: %s", (long long) case_id, reason));
@@ -689,7 +693,7 @@ bpm_add_task(PG_FUNCTION_ARGS)
 	node.due = PG_ARGISNULL(5) ? NULL : PG_GETARG_INTERVAL_P(5);
 	node.escalation_boundary = -1;
 	bpm_engine_enter(&saved);
-	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, "add a task to");
+	lock_case(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, "add a task to");
 	task_id = bpm_activity_create_task(&inst, &node, 0);
 	bpm_instance_save(&inst);
 	bpm_engine_leave(&saved);

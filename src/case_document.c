@@ -163,7 +163,7 @@ attach(FunctionCallInfo fcinfo, bool by_url)
 		check_url(url);
 
 	bpm_engine_enter(&saved);
-	bpm_case_lock(&inst, &run, PG_GETARG_INT64(0), actor, "attach a document");
+	bpm_case_lock(&inst, &run, PG_GETARG_INT64(0), actor, saved.userid, "attach a document");
 	documents = file_documents(&run);
 	values[0] = Int64GetDatum(inst.id);
 	values[1] = CStringGetTextDatum(name);

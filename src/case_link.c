@@ -29,6 +29,7 @@
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "visibility.h"
 
 /* The kinds link_cases accepts: the stored kind, and whether the pair turns around. */
 typedef struct LinkKind
@@ -78,10 +79,11 @@ seen_from(const char *stored, bool from_case_id)
 
 /*
  * Lock both cases' instance rows, the lower id first; each must be a case
- * (42704 / 42809). inst[0] is case a, inst[1] case b.
+ * (42704 / 42809) that the actor may see (42501). inst[0] is case a,
+ * inst[1] case b.
  */
 static void
-lock_pair(BpmInstance inst[2], int64 a, int64 b, const char *actor)
+lock_pair(BpmInstance inst[2], int64 a, int64 b, const char *actor, Oid caller)
 {
 	int			first = a < b ? 0 : 1;
 	int64		ids[2] = {a, b};
@@ -101,6 +103,7 @@ lock_pair(BpmInstance inst[2], int64 a, int64 b, const char *actor)
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 					 errmsg("instance %lld is a process, not a case", (long long) i->id),
 					 errhint("Only cases can be linked.")));
+		bpm_require_may_see(i, caller);
 	}
 }
 
@@ -213,7 +216,7 @@ bpm_link_cases(PG_FUNCTION_ARGS)
 	wanted = seen_from(kind->stored, !kind->reversed);
 
 	bpm_engine_enter(&saved);
-	lock_pair(inst, a, b, actor);
+	lock_pair(inst, a, b, actor, saved.userid);
 	existing = existing_link(a, b);
 	if (existing && strcmp(existing, wanted) == 0)
 	{
@@ -270,7 +273,7 @@ bpm_unlink_cases(PG_FUNCTION_ARGS)
 	values[1] = PG_GETARG_DATUM(1);
 
 	bpm_engine_enter(&saved);
-	lock_pair(inst, PG_GETARG_INT64(0), PG_GETARG_INT64(1), actor);
+	lock_pair(inst, PG_GETARG_INT64(0), PG_GETARG_INT64(1), actor, saved.userid);
 	found = bpm_spi_run(&delete, values, NULL) > 0;
 	if (found)
 	{

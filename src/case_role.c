@@ -24,6 +24,7 @@
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "visibility.h"
 
 char *
 bpm_case_role_group(int64 case_id, const char *role)
@@ -152,6 +153,7 @@ lock_for_roles(BpmInstance *inst, FunctionCallInfo fcinfo, const char *actor, Oi
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("instance %lld is a process, not a case", (long long) inst->id)));
+	bpm_require_may_see(inst, caller);
 	if (!bpm_case_has_role(inst->graph, *role))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -21,6 +21,7 @@
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "visibility.h"
 #include "task.h"
 
 /* The text of a comment; 22023 when it is empty or only white space. */
@@ -89,6 +90,7 @@ bpm_comment(PG_FUNCTION_ARGS)
 	body = comment_body(fcinfo);
 	bpm_engine_enter(&caller);
 	bpm_task_begin(&inst, PG_GETARG_INT64(0), actor);
+	bpm_require_may_see_task(PG_GETARG_INT64(0), inst.id, actor, caller.userid);
 	comment_id = add_comment(&inst, PG_GETARG_INT64(0), body);
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(comment_id);
@@ -120,6 +122,7 @@ bpm_comment_case(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("instance %lld is a process, not a case", (long long) inst.id),
 				 errhint("Comment on its tasks with bpm.comment(task_id, body).")));
+	bpm_require_may_see(&inst, caller.userid);
 	comment_id = add_comment(&inst, 0, body);
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(comment_id);

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 #include "task.h"
 
 static bool
@@ -110,6 +111,7 @@ bpm_delegate(PG_FUNCTION_ARGS)
 
 	bpm_engine_enter(&caller);
 	bpm_task_begin(&inst, task_id, actor);
+	bpm_require_may_see_task(task_id, inst.id, actor, caller.userid);
 	bpm_task_read(task_id, &task);
 	bpm_task_refuse_unless_open(&task);
 	if (task.assignee == NULL)

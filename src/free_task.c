@@ -39,6 +39,7 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 #include "task.h"
 
 /*
@@ -160,6 +161,7 @@ check_parent(int64 parent_id, const char *actor, Oid caller)
 
 	bpm_task_lock(parent_id);
 	bpm_task_read(parent_id, &parent);
+	bpm_require_may_see_task(parent_id, parent.instance_id, actor, caller);
 	if (strcmp(parent.status, "open") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 
 /*
  * bpm.start(key text, data jsonb DEFAULT '{}', business_key text DEFAULT NULL) RETURNS bigint
@@ -86,6 +87,7 @@ bpm_cancel(PG_FUNCTION_ARGS)
 
 	bpm_engine_enter(&saved);
 	bpm_instance_lock(&inst, instance_id, actor);
+	bpm_require_may_see(&inst, saved.userid);
 	bpm_instance_require_running(&inst, "cancel");
 	bpm_engine_cancel(&inst, reason);
 	bpm_engine_leave(&saved);

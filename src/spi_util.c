@@ -41,7 +41,9 @@ bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls)
 
 	if (stmt->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs, stmt->argtypes,
+											  (stmt->options & BPM_SPI_GENERIC_PLAN)
+											  ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "pg_bpm: could not prepare \"%s\": %s",
@@ -50,7 +52,8 @@ bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls)
 			elog(ERROR, "pg_bpm: SPI_keepplan failed");
 		stmt->plan = plan;
 	}
-	rc = SPI_execute_plan(stmt->plan, values, nulls, false, 0);
+	rc = SPI_execute_plan(stmt->plan, values, nulls,
+						  (stmt->options & BPM_SPI_READ_ONLY) != 0, 0);
 	if (rc < 0)
 		elog(ERROR, "pg_bpm: statement \"%s\" failed: %s",
 			 stmt->sql, SPI_result_code_string(rc));

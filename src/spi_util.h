@@ -19,8 +19,14 @@ typedef struct BpmStatement
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[12];
+	int			options;		/* BPM_SPI_* below; 0 for most */
 	SPIPlanPtr	plan;
 } BpmStatement;
+
+/* Run in the caller's snapshot: no new snapshot, no CommandCounterIncrement. */
+#define BPM_SPI_READ_ONLY		0x01
+/* Plan once for any parameters (a statement run for every row of a query). */
+#define BPM_SPI_GENERIC_PLAN	0x02
 
 extern void bpm_spi_connect(void);
 extern void bpm_spi_finish(void);

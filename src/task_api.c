@@ -18,18 +18,20 @@
 #include "engine.h"
 #include "jsonb_util.h"
 #include "spi_util.h"
+#include "visibility.h"
 #include "task.h"
 
 /*
  * Lock a task's instance (the engine's lock order; a free task: its own
- * row, see free_task.c), then read the task as it is now and require it
- * to be open. Raises 42704 and 55000.
+ * row, see free_task.c), then read the task as it is now and require that
+ * the actor may see it and that it is open. Raises 42704, 42501 and 55000.
  */
 static void
-lock_open_task(int64 task_id, TaskRow *row)
+lock_open_task(int64 task_id, TaskRow *row, const char *actor, Oid caller)
 {
 	bpm_task_lock(task_id);
 	bpm_task_read(task_id, row);
+	bpm_require_may_see_task(task_id, row->instance_id, actor, caller);
 	bpm_task_refuse_unless_open(row);
 }
 
@@ -66,7 +68,9 @@ bpm_complete_task(PG_FUNCTION_ARGS)
 		2, {INT8OID, JSONBOID}
 	};
 	Datum		values[2];
+	char	   *actor = bpm_current_actor_name();
 	BpmIdentity caller;
+	TaskRow		task;
 
 	bpm_require_arg(fcinfo, 0, "task id");
 	values[0] = PG_GETARG_DATUM(0);
@@ -74,9 +78,12 @@ bpm_complete_task(PG_FUNCTION_ARGS)
 
 	bpm_engine_enter(&caller);
 	if (update_task_as_caller(&caller, &complete, values, NULL) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("task %lld does not exist", (long long) PG_GETARG_INT64(0))));
+	{
+		/* the caller's UPDATE saw no row: say why (42704 or 42501) */
+		bpm_task_read(PG_GETARG_INT64(0), &task);
+		bpm_require_may_see_task(task.id, task.instance_id, actor, caller.userid);
+		elog(ERROR, "pg_bpm: task %lld is visible but was not updated", (long long) task.id);
+	}
 	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }
@@ -116,7 +123,7 @@ bpm_claim(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 0, "task id");
 	task_id = PG_GETARG_INT64(0);
 	bpm_engine_enter(&caller);
-	lock_open_task(task_id, &task);
+	lock_open_task(task_id, &task, actor, caller.userid);
 	if (task.assignee && strcmp(task.assignee, actor) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -152,7 +159,7 @@ bpm_unclaim(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 0, "task id");
 	task_id = PG_GETARG_INT64(0);
 	bpm_engine_enter(&caller);
-	lock_open_task(task_id, &task);
+	lock_open_task(task_id, &task, actor, caller.userid);
 	if (task.assignee == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -179,6 +186,7 @@ bpm_assign(PG_FUNCTION_ARGS)
 {
 	int64		task_id;
 	char	   *assignee;
+	char	   *actor = bpm_current_actor_name();
 	TaskRow		task;
 	BpmIdentity caller;
 
@@ -187,7 +195,7 @@ bpm_assign(PG_FUNCTION_ARGS)
 	assignee = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	bpm_engine_enter(&caller);
-	lock_open_task(task_id, &task);
+	lock_open_task(task_id, &task, actor, caller.userid);
 	set_assignee(&caller, task_id, assignee);
 	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();

@@ -20,7 +20,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(118);
+SELECT plan(120);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -286,7 +286,7 @@ SELECT functions_are('bpm', ARRAY[
     'close_case', 'comment', 'comment_case', 'complete_stage', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
-    'job_wake_scheduler', 'link_cases', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
+    'job_wake_scheduler', 'link_cases', 'may_see', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
     'reopen_case', 'resume_item', 'retry_incident', 'run_jobs', 'start', 'start_item', 'suspend_item',
     'task_refuse_write', 'task_update',
     'throw_error', 'trigger_listener', 'unclaim', 'unlink_cases', 'update_case',
@@ -362,6 +362,7 @@ SELECT results_eq(
       ('grant_case_role', 'case_id bigint, role text, actor text', 'void'),
       ('history', 'instance_id bigint', 'TABLE(event_id bigint, at timestamp with time zone, actor text, kind text, node_id text, task_id bigint, job_id bigint, data jsonb, of_instance bigint)'),
       ('link_cases', 'case_id bigint, linked_case_id bigint, kind text DEFAULT ''related''::text', 'void'),
+      ('may_see', 'instance_id bigint', 'boolean'),
       ('move_task', 'task_id bigint, column_name text, pos integer DEFAULT NULL::integer, board text DEFAULT NULL::text, data jsonb DEFAULT NULL::jsonb', 'void'),
       ('now', '', 'timestamp with time zone'),
       ('open_case', 'key text, data jsonb DEFAULT ''{}''::jsonb, business_key text DEFAULT NULL::text', 'bigint'),
@@ -535,6 +536,21 @@ SELECT is(
            ORDER BY 1),
     '{}'::text[],
     'no function is SECURITY DEFINER: the engine switches to the owner itself, around its own statements');
+SELECT is(
+    ARRAY(SELECT c.relname::text FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relrowsecurity
+             AND EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = 'r')
+           ORDER BY 1),
+    ARRAY['case_link', 'case_role', 'comment', 'document', 'event', 'instance', 'job', 'plan_item',
+          'task_store', 'token'],
+    'row-level security (a SELECT policy) guards every table that holds what belongs to a case');
+SELECT is(
+    ARRAY(SELECT c.relname::text FROM pg_class c
+           WHERE c.relnamespace = 'bpm'::regnamespace AND c.relkind = 'v'
+             AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
+           ORDER BY 1),
+    '{}'::text[],
+    'every view reads as the role that queries it, so that the policies apply to what it shows');
 
 -- -------------------------------------------------------- documentation
 SELECT is(

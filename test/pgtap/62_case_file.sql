@@ -18,7 +18,7 @@
 --                changed; the same case works afterwards
 --   roles        a role with no privileges of its own can attach and link
 BEGIN;
-SELECT plan(71);
+SELECT plan(73);
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
@@ -282,10 +282,21 @@ SELECT ok((SELECT bool_and(ok) FROM ids, bpm.verify_events(ids.id) WHERE name LI
 -- ================================================================ roles
 SET ROLE bpm_tap_clerk;
 RESET bpm.actor;
+SELECT throws_ok(format($$SELECT bpm.attach(%s, 'by clerk', 'x')$$, pg_temp.id('c1')),
+    '42501', format('"bpm_tap_clerk" may not see case %s', pg_temp.id('c1')),
+    'a role with no part in a case may not attach to it');
+SELECT is((SELECT count(*) FROM bpm.document WHERE case_id = pg_temp.id('c1'))::int, 0,
+    '... nor read its documents');
+RESET ROLE;
+DO $$ BEGIN
+    PERFORM bpm.grant_case_role(pg_temp.id('c1'), 'owner', 'bpm_tap_clerk');
+    PERFORM bpm.grant_case_role(pg_temp.id('c3'), 'owner', 'bpm_tap_clerk');
+END $$;
+SET ROLE bpm_tap_clerk;
 SELECT lives_ok(format($$SELECT bpm.attach(%s, 'by clerk', 'x')$$, pg_temp.id('c1')),
-    'a role with no privileges attaches through the API');
+    'a role with no table privileges but a role in the case attaches through the API');
 SELECT lives_ok(format($$SELECT bpm.link_cases(%s, %s)$$, pg_temp.id('c1'), pg_temp.id('c3')),
-    'a role with no privileges links through the API');
+    '... and links through the API');
 SELECT throws_ok(format($$INSERT INTO bpm.document (case_id, name, url, attached_at, attached_by)
                           VALUES (%s, 'x', 'https://x', now(), 'me')$$, pg_temp.id('c1')),
     '42501', NULL, '... but writes no document directly');

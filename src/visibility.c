@@ -1,0 +1,290 @@
+/*
+ * src/visibility.c
+ *
+ * Who may see a case. A case, and everything that belongs to it (its plan,
+ * file, documents, comments, links, roles, tasks, jobs and events, and the
+ * processes and cases it started, with theirs), is visible to its
+ * participants: the holders of a role in it, and whoever has a task in it
+ * (assigned to them, delegated by them, completed by them, or open for one
+ * of their candidate groups). Who has a task in a process that a case
+ * started sees that process but not the case. Instances with no case
+ * above them stay visible to every role that may read schema bpm.
+ * Operators (see bpm_is_operator) see everything.
+ *
+ * The rule is written once, here: row-level security policies call
+ * bpm.may_see(instance_id) (src/sql/95_row_security.sql), and the API
+ * functions, which run as the schema owner and so bypass those policies,
+ * call bpm_require_may_see before they act.
+ *
+ * The policies call bpm.may_see for every row that a role other than an
+ * operator reads, so two caches keep it cheap:
+ *  - the scope of an instance (the cases above it) never changes once it
+ *    is created (parent_id and kind are set in the creating transaction),
+ *    so it is kept for the life of the backend;
+ *  - whether the actor participates is kept for one snapshot: all the rows
+ *    of one query share the answer, as they share the snapshot.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "actor.h"
+#include "spi_util.h"
+#include "visibility.h"
+
+/*
+ * The statements are planned again when their tables change, under
+ * whatever search_path the caller has then: hence every operator and
+ * function is qualified, as in PostgreSQL's own referential-integrity
+ * queries, and the owner need not pin search_path on every row.
+ */
+
+/* The instance and the cases above it: ids that decide who sees it. */
+#define SCOPE_SQL \
+	"WITH RECURSIVE chain(id, kind, parent_id) AS (" \
+	"  SELECT i.id, i.kind, i.parent_id FROM bpm.instance i WHERE i.id OPERATOR(pg_catalog.=) $1" \
+	"  UNION ALL" \
+	"  SELECT i.id, i.kind, i.parent_id FROM chain c" \
+	"    JOIN bpm.instance i ON i.id OPERATOR(pg_catalog.=) c.parent_id" \
+	") " \
+	"SELECT pg_catalog.array_agg(id) FILTER (WHERE kind OPERATOR(pg_catalog.=) 'case'" \
+	"                                            OR id OPERATOR(pg_catalog.=) $1)," \
+	"       pg_catalog.bool_or(kind OPERATOR(pg_catalog.=) 'case')" \
+	"  FROM chain"
+
+/* Does the actor participate in any of the instances $1? */
+#define PARTICIPANT_SQL \
+	"SELECT EXISTS (SELECT FROM bpm.case_role r" \
+	"                WHERE r.case_id OPERATOR(pg_catalog.=) ANY ($1) AND r.actor OPERATOR(pg_catalog.=) $2)" \
+	"    OR EXISTS (SELECT FROM bpm.task_store t" \
+	"                WHERE t.instance_id OPERATOR(pg_catalog.=) ANY ($1)" \
+	"                  AND (t.assignee OPERATOR(pg_catalog.=) $2 OR t.owner OPERATOR(pg_catalog.=) $2" \
+	"                       OR t.completed_by OPERATOR(pg_catalog.=) $2" \
+	"                       OR (t.status OPERATOR(pg_catalog.=) 'open' AND EXISTS (" \
+	"                           SELECT FROM bpm.actor_group g WHERE g.actor OPERATOR(pg_catalog.=) $2" \
+	"                              AND g.group_name OPERATOR(pg_catalog.=) ANY (t.candidate_groups)))))"
+
+#define SCOPE_CACHE_MAX 65536
+
+typedef struct Scope
+{
+	int64		instance_id;	/* hash key */
+	int			nids;			/* 0: no case above it, everyone sees it */
+	Datum		ids;			/* int8[]: the instance and the cases above it */
+} Scope;
+
+typedef struct Seen
+{
+	int64		instance_id;	/* hash key */
+	bool		visible;
+} Seen;
+
+static MemoryContext scope_cxt = NULL;
+static HTAB *scope_cache = NULL;
+static Oid	scope_cache_relid = InvalidOid; /* bpm.instance when it was filled */
+
+static MemoryContext seen_cxt = NULL;
+static HTAB *seen_cache = NULL;
+static struct
+{
+	LocalTransactionId lxid;
+	TransactionId xmin;
+	TransactionId xmax;
+	CommandId	curcid;
+	Oid			userid;
+	char	   *actor;
+} seen_tag;
+
+/* An empty cache in cxt (emptied first), keyed by instance id. */
+static HTAB *
+new_cache(MemoryContext cxt, const char *name, Size entry_size)
+{
+	HASHCTL		ctl;
+
+	MemoryContextReset(cxt);
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = entry_size;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * The scope of an instance, from the cache or read (as the owner, SPI
+ * connected). An instance that does not exist, or not yet in this
+ * snapshot, has no scope and is not remembered.
+ */
+static Scope
+scope_of(int64 instance_id)
+{
+	static BpmStatement stmt = {SCOPE_SQL, 1, {INT8OID}, BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
+	Oid			relid = get_relname_relid("instance", get_namespace_oid("bpm", false));
+	Datum		arg = Int64GetDatum(instance_id);
+	Scope		found = {instance_id, 0, (Datum) 0};
+	Scope	   *entry;
+	bool		isnull;
+
+	if (scope_cache == NULL || relid != scope_cache_relid ||
+		hash_get_num_entries(scope_cache) >= SCOPE_CACHE_MAX)
+	{
+		if (scope_cxt == NULL)
+			scope_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm instance scopes",
+											  ALLOCSET_DEFAULT_SIZES);
+		scope_cache = new_cache(scope_cxt, "pg_bpm instance scopes", sizeof(Scope));
+		scope_cache_relid = relid;
+	}
+	entry = hash_search(scope_cache, &instance_id, HASH_FIND, NULL);
+	if (entry)
+		return *entry;
+
+	bpm_spi_run(&stmt, &arg, NULL);
+	if (bpm_spi_isnull(0, 1))
+		return found;			/* no such instance (yet) */
+	if (DatumGetBool(bpm_spi_datum(0, 2, &isnull)))
+	{
+		MemoryContext old = MemoryContextSwitchTo(scope_cxt);
+		ArrayType  *ids = DatumGetArrayTypePCopy(bpm_spi_datum(0, 1, &isnull));
+
+		MemoryContextSwitchTo(old);
+		found.nids = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
+		found.ids = PointerGetDatum(ids);
+	}
+	entry = hash_search(scope_cache, &instance_id, HASH_ENTER, NULL);
+	*entry = found;
+	return found;
+}
+
+/* Does the actor participate in the scope? (As the owner, SPI connected.) */
+static bool
+participates(const Scope *scope, const char *actor, BpmStatement *stmt)
+{
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = scope->ids;
+	values[1] = CStringGetTextDatum(actor);
+	bpm_spi_run(stmt, values, NULL);
+	return DatumGetBool(bpm_spi_datum(0, 1, &isnull));
+}
+
+/*
+ * The answers for the current snapshot, actor and role: a new snapshot
+ * (a new statement, or another transaction's commit in between) starts
+ * afresh.
+ */
+static HTAB *
+seen_for(Snapshot snap, Oid userid, const char *actor)
+{
+	if (seen_cache == NULL || seen_tag.lxid != MyProc->lxid ||
+		seen_tag.xmin != snap->xmin || seen_tag.xmax != snap->xmax ||
+		seen_tag.curcid != snap->curcid || seen_tag.userid != userid ||
+		strcmp(seen_tag.actor, actor) != 0)
+	{
+		if (seen_cxt == NULL)
+			seen_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm visibility",
+											 ALLOCSET_SMALL_SIZES);
+		seen_cache = new_cache(seen_cxt, "pg_bpm visibility", sizeof(Seen));
+		seen_tag.lxid = MyProc->lxid;
+		seen_tag.xmin = snap->xmin;
+		seen_tag.xmax = snap->xmax;
+		seen_tag.curcid = snap->curcid;
+		seen_tag.userid = userid;
+		seen_tag.actor = MemoryContextStrdup(seen_cxt, actor);
+	}
+	return seen_cache;
+}
+
+/*
+ * bpm.may_see(instance_id bigint) RETURNS boolean
+ *
+ * May the current actor see the instance, and what belongs to it? The
+ * row-level security policies call it; it reads in the query's snapshot.
+ */
+PG_FUNCTION_INFO_V1(bpm_may_see);
+Datum
+bpm_may_see(PG_FUNCTION_ARGS)
+{
+	static BpmStatement in_snapshot = {PARTICIPANT_SQL, 2, {INT8ARRAYOID, TEXTOID},
+		BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
+	int64		instance_id = PG_GETARG_INT64(0);
+	char	   *actor;
+	Oid			userid = GetUserId();
+	BpmIdentity saved;
+	Scope		scope;
+	Seen	   *seen;
+	bool		found;
+
+	bpm_become(bpm_schema_owner(), &saved);
+	bpm_spi_connect();
+	scope = scope_of(instance_id);
+	if (scope.nids == 0 || bpm_is_operator(userid))
+		seen = NULL;
+	else
+	{
+		actor = bpm_current_actor_name();
+		seen = hash_search(seen_for(GetActiveSnapshot(), userid, actor), &instance_id,
+						   HASH_ENTER, &found);
+		if (!found)
+			seen->visible = participates(&scope, actor, &in_snapshot);
+	}
+	bpm_spi_finish();
+	bpm_restore_identity(&saved);
+	PG_RETURN_BOOL(seen == NULL || seen->visible);
+}
+
+/*
+ * May the actor see the instance now? For the API functions, which run as
+ * the owner with SPI connected, after they have locked the instance: this
+ * reads in a new snapshot, so it sees what committed while they waited.
+ */
+bool
+bpm_actor_may_see(int64 instance_id, const char *actor)
+{
+	static BpmStatement now = {PARTICIPANT_SQL, 2, {INT8ARRAYOID, TEXTOID}, BPM_SPI_GENERIC_PLAN};
+	Scope		scope = scope_of(instance_id);
+
+	return scope.nids == 0 || participates(&scope, actor, &now);
+}
+
+#define NOT_VISIBLE_DETAIL \
+	"A case is seen by its participants (the holders of a role in it and those with a task in it) and by operators."
+
+/*
+ * Refuse (42501) a caller who is not an operator when the actor may not
+ * see the instance: a case, or something below one.
+ */
+void
+bpm_require_may_see(const BpmInstance *inst, Oid caller)
+{
+	if (bpm_actor_may_see(inst->id, inst->actor) || bpm_is_operator(caller))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" may not see %s %lld", inst->actor,
+					inst->graph->is_case ? "case" : "instance", (long long) inst->id),
+			 errdetail(NOT_VISIBLE_DETAIL),
+			 errhint("An owner of the case grants a role with bpm.grant_case_role.")));
+}
+
+/* The same for a task of an instance (free tasks, instance_id 0, are seen by all). */
+void
+bpm_require_may_see_task(int64 task_id, int64 instance_id, const char *actor, Oid caller)
+{
+	if (instance_id == 0 || bpm_actor_may_see(instance_id, actor) || bpm_is_operator(caller))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" may not see task %lld", actor, (long long) task_id),
+			 errdetail("It belongs to instance %lld. " NOT_VISIBLE_DETAIL, (long long) instance_id),
+			 errhint("An owner of the case grants a role with bpm.grant_case_role.")));
+}
