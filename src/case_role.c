@@ -9,9 +9,7 @@
  * role adds or removes the actor in that group (bpm.actor_group), so every
  * task rule (who may claim, complete, see it in a worklist) applies
  * unchanged. The owner of a case, or an operator, grants and revokes.
- *
- * Roles decide who works a case; reading is open to every role that may
- * read the bpm schema (row-level security is not part of this version).
+ * Holding any role in a case also lets one see it (visibility.c).
  */
 #include "postgres.h"
 

@@ -70,10 +70,10 @@ add_comment(BpmInstance *inst, int64 task_id, const char *body)
  * bpm.comment(task_id bigint, body text) RETURNS bigint
  *
  * Adds a comment by the current actor to a task, open or closed, and
- * records comment_added {"comment_id"}; returns the comment's id. Anyone
- * may comment (everyone may read every task). Locks the task's instance (a
- * free task: its row), whose event chain the event joins. Raises 42704,
- * 22023 for an empty body, 22004.
+ * records comment_added {"comment_id"}; returns the comment's id. Whoever
+ * may see the task may comment. Locks the task's instance (a free task:
+ * its row), whose event chain the event joins. Raises 42704, 42501 (may
+ * not see it, see visibility.c), 22023 for an empty body, 22004.
  */
 PG_FUNCTION_INFO_V1(bpm_comment);
 Datum
@@ -100,7 +100,8 @@ bpm_comment(PG_FUNCTION_ARGS)
  * bpm.comment_case(case_id bigint, body text) RETURNS bigint
  *
  * A comment on a case as a whole (task_id NULL), open or closed; its event
- * joins the case's chain. Raises 42704, 42809 for a process, 22023, 22004.
+ * joins the case's chain. Raises 42704, 42809 for a process, 42501 (may
+ * not see the case), 22023, 22004.
  */
 PG_FUNCTION_INFO_V1(bpm_comment_case);
 Datum
