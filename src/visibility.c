@@ -217,29 +217,33 @@ bpm_may_see(PG_FUNCTION_ARGS)
 	static BpmStatement in_snapshot = {PARTICIPANT_SQL, 2, {INT8ARRAYOID, TEXTOID},
 		BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
 	int64		instance_id = PG_GETARG_INT64(0);
-	char	   *actor;
+	char	   *actor = bpm_current_actor_name();	/* before the switch: the caller's */
 	Oid			userid = GetUserId();
 	BpmIdentity saved;
 	Scope		scope;
+	HTAB	   *answers;
 	Seen	   *seen;
-	bool		found;
+	bool		visible = true;
 
 	bpm_become(bpm_schema_owner(), &saved);
 	bpm_spi_connect();
 	scope = scope_of(instance_id);
-	if (scope.nids == 0 || bpm_is_operator(userid))
-		seen = NULL;
-	else
+	if (scope.nids > 0 && !bpm_is_operator(userid))
 	{
-		actor = bpm_current_actor_name();
-		seen = hash_search(seen_for(GetActiveSnapshot(), userid, actor), &instance_id,
-						   HASH_ENTER, &found);
-		if (!found)
-			seen->visible = participates(&scope, actor, &in_snapshot);
+		answers = ActiveSnapshotSet() ? seen_for(GetActiveSnapshot(), userid, actor) : NULL;
+		seen = answers ? hash_search(answers, &instance_id, HASH_FIND, NULL) : NULL;
+		if (seen)
+			visible = seen->visible;
+		else
+		{
+			visible = participates(&scope, actor, &in_snapshot);
+			if (answers)
+				((Seen *) hash_search(answers, &instance_id, HASH_ENTER, NULL))->visible = visible;
+		}
 	}
 	bpm_spi_finish();
 	bpm_restore_identity(&saved);
-	PG_RETURN_BOOL(seen == NULL || seen->visible);
+	PG_RETURN_BOOL(visible);
 }
 
 /*
