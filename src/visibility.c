@@ -270,7 +270,7 @@ bpm_actor_may_see(int64 instance_id, const char *actor)
 void
 bpm_require_may_see(const BpmInstance *inst, Oid caller)
 {
-	if (bpm_actor_may_see(inst->id, inst->actor) || bpm_is_operator(caller))
+	if (bpm_is_operator(caller) || bpm_actor_may_see(inst->id, inst->actor))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -284,7 +284,7 @@ bpm_require_may_see(const BpmInstance *inst, Oid caller)
 void
 bpm_require_may_see_task(int64 task_id, int64 instance_id, const char *actor, Oid caller)
 {
-	if (instance_id == 0 || bpm_actor_may_see(instance_id, actor) || bpm_is_operator(caller))
+	if (instance_id == 0 || bpm_is_operator(caller) || bpm_actor_may_see(instance_id, actor))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
