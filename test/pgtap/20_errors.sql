@@ -647,7 +647,9 @@ SELECT throws_ok(format($$UPDATE bpm.task SET assignee = 'carol', status = 'comp
     format('"carol" may not complete task %s ("mine")', pg_temp.id('mine')),
     'plain UPDATE cannot reassign a task to oneself and complete it in one go');
 -- Assignment and rescheduling by someone who is not an operator (a role
--- without the privileges of the extension's owner), still acting as carol.
+-- without the privileges of the extension's owner), still acting as carol:
+-- an application role, which an operator allowed to act for others.
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(format($$UPDATE bpm.task SET assignee = 'carol' WHERE id = %s$$, pg_temp.id('grp')), '42501',
     format('"carol" may not claim task %s: not in its candidate groups ["g1"]', pg_temp.id('grp')),
@@ -671,6 +673,7 @@ SELECT throws_ok(format($$UPDATE bpm.task SET due_at = now() WHERE id = %s$$, pg
     format('"carol" may not reschedule task %s', pg_temp.id('grp')),
     'plain UPDATE: changing the due date of an unassigned task is 42501');
 RESET ROLE;
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM bpm_tap_clerk;
 RESET bpm.actor;
 SELECT results_eq(
     format($$SELECT node_id, status, assignee FROM bpm.task WHERE instance_id = %s ORDER BY node_id$$, pg_temp.id('g')),
