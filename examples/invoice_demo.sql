@@ -82,10 +82,13 @@ SELECT key, version, name, nodes FROM bpm.definitions;
 \echo
 
 -- People use an invoice application. It connects as an ordinary role,
--- invoice_app, and names the person who acts with SET bpm.actor (without
--- it, the actor is the role). Candidate groups are plain rows, which only
--- the owner of schema bpm may write: the role that installed pg_bpm, here
--- postgres, which runs this script.
+-- invoice_app, and names the person who acts with bpm.act_as('alice') or
+-- SET bpm.actor (without it, the actor is the role). Acting for others is
+-- a right: EXECUTE on bpm.act_as(text), which an operator grants to the
+-- application's role; any other role that names someone else is refused.
+-- Candidate groups are plain rows, which only the owner of schema bpm may
+-- write: the role that installed pg_bpm, here postgres, which runs this
+-- script.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'invoice_app') THEN
@@ -93,6 +96,7 @@ BEGIN
     END IF;
 END
 $$;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO invoice_app;
 CREATE SCHEMA demo AUTHORIZATION invoice_app;   -- the application's helpers
 
 INSERT INTO bpm.actor_group (actor, group_name) VALUES
@@ -106,8 +110,9 @@ SELECT actor, string_agg(group_name, ', ') AS groups
 -- Operators are roles with the privileges of the owner of schema bpm (that
 -- role, its members, superusers). Besides doing what everyone may, they
 -- may assign any task to anyone and change any task's priority and due
--- date. The application's role is not one.
-SELECT rolname AS role, pg_has_role(rolname, nspowner, 'USAGE') AS operator
+-- date. The application's role is not one, but it may act for others.
+SELECT rolname AS role, pg_has_role(rolname, nspowner, 'USAGE') AS operator,
+       has_function_privilege(rolname, 'bpm.act_as(text)', 'EXECUTE') AS acts_for_others
   FROM pg_roles, pg_namespace
  WHERE nspname = 'bpm' AND rolname IN ('postgres', 'invoice_app')
  ORDER BY rolname DESC;
@@ -153,7 +158,7 @@ SELECT id AS task, business_key, title, candidate_groups, assignee, required
 
 -- demo.act(who, invoice, step, what, statement) runs a statement on the
 -- open task of a step as someone: the same as
---     SET LOCAL bpm.actor = 'alice';
+--     SELECT bpm.act_as('alice');     -- SET LOCAL bpm.actor = 'alice'
 --     SELECT bpm.complete_task(<task id>, '{"approved": true}');
 -- A refusal (SQLSTATE 42501 not allowed, 23502 missing required data,
 -- 55000 wrong state) comes back as a line here instead of stopping the
@@ -164,7 +169,7 @@ DECLARE
     task_id bigint;
     detail  text;
 BEGIN
-    PERFORM set_config('bpm.actor', who, true);     -- SET LOCAL bpm.actor = who
+    PERFORM bpm.act_as(who);        -- for the rest of the transaction
     SELECT t.id INTO STRICT task_id
       FROM bpm.tasks t WHERE t.business_key = invoice AND t.node_id = step;
     EXECUTE statement USING task_id;

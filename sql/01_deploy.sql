@@ -421,11 +421,13 @@ CREATE ROLE regress_bpm_deployer;
 CREATE FUNCTION deploy_secret(data jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
 REVOKE EXECUTE ON FUNCTION deploy_secret(jsonb) FROM PUBLIC;
 SET ROLE regress_bpm_deployer;
+RESET bpm.actor;    -- it acts as itself: it may not act for Maria
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task", "function": "public.deploy_secret"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 RESET ROLE;
+SET bpm.actor = 'maria';
 DROP ROLE regress_bpm_deployer;
 SELECT bpm.deploy('{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "calc", "type": "script_task"}, {"id": "e", "type": "end_event"}],

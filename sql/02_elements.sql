@@ -125,9 +125,11 @@ SELECT bpm.deploy('{"key": "who_runs", "nodes": [
   "flows": [{"from": "start", "to": "who"}, {"from": "who", "to": "end"}]}') IS NOT NULL AS deployed;
 CREATE ROLE regress_bpm_clerk;
 SET ROLE regress_bpm_clerk;
+RESET bpm.actor;    -- it acts as itself: it may not act for Ella
 SELECT who_runs('{}') AS called_directly;
 SELECT bpm.start('who_runs') AS i \gset
 RESET ROLE;
+SET bpm.actor = 'ella';
 SELECT state, data FROM bpm.processes WHERE id = :i;
 DROP ROLE regress_bpm_clerk;
 

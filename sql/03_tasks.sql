@@ -164,8 +164,10 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
 -- An application role (not the owner of the extension) may read the
 -- tables, call the API and update only the columns a person may change;
--- everything else is refused by the privileges.
+-- everything else is refused by the privileges. It serves many people, so
+-- an operator lets it act for them (see "Who may act for others" below).
 CREATE ROLE regress_bpm_app;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_app;
 SET ROLE regress_bpm_app;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:p2, 'approve', 'A task of my own');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
@@ -199,7 +201,6 @@ SET bpm.actor = 'carol';
 SELECT bpm.complete_task(:approve_2, '{"approved": false}');
 RESET ROLE;
 SELECT node_id, status, completed_by FROM bpm.task WHERE instance_id = :p2 ORDER BY id;
-DROP ROLE regress_bpm_app;
 SET bpm.actor = 'alice';
 
 -- Unknown tasks, NULL ids.
@@ -261,6 +262,77 @@ SELECT bpm.unclaim(:answer_1);
 SELECT bpm.assign(:answer_1, 'bob');
 \set VERBOSITY default
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+
+--
+-- Who may act for others. Anyone may set bpm.actor, but a role that names
+-- another user in it is refused wherever the actor is used (42501), and
+-- nothing changes, unless it holds the right to act for others: EXECUTE on
+-- bpm.act_as(text). Operators (the owner of schema bpm, its members and
+-- superusers, like the role running this file) hold it and grant it to
+-- the roles of applications, as to regress_bpm_app above.
+--
+SELECT bpm.start('support', '{}', 'support-2') AS s2 \gset
+SELECT id AS answer_2 FROM bpm.task WHERE instance_id = :s2 \gset
+CREATE ROLE regress_bpm_kiosk;
+SET ROLE regress_bpm_kiosk;
+SET bpm.actor = 'alice';
+SELECT bpm.claim(:answer_2);
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT bpm.current_actor();
+SELECT count(*) FROM bpm.worklist;
+RESET ROLE;
+SELECT assignee FROM bpm.task WHERE id = :answer_2;
+-- Naming itself is no acting for others.
+SET ROLE regress_bpm_kiosk;
+SET bpm.actor = 'regress_bpm_kiosk';
+SELECT bpm.current_actor();
+-- bpm.act_as is not for it either (42501).
+SELECT bpm.act_as('alice');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
+-- Once an operator grants the right, it acts for Alice.
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_kiosk;
+SET ROLE regress_bpm_kiosk;
+SET bpm.actor = 'alice';
+SELECT bpm.current_actor();
+SELECT bpm.claim(:answer_2);
+SELECT assignee FROM bpm.task WHERE id = :answer_2;
+-- bpm.act_as sets the actor for the rest of the transaction (SET LOCAL);
+-- NULL or '' goes back to the role.
+RESET bpm.actor;
+BEGIN;
+SELECT bpm.act_as('bob');
+SELECT bpm.current_actor();
+SELECT bpm.act_as(NULL);
+SELECT bpm.current_actor();
+SELECT bpm.act_as('alice');
+SELECT bpm.unclaim(:answer_2);
+COMMIT;
+SELECT bpm.current_actor();
+SELECT actor, kind FROM bpm.history(:s2) WHERE kind LIKE 'task_%claimed' ORDER BY event_id;
+-- Revoked, the right is gone at once: the decision each session keeps is
+-- dropped when the privileges change.
+SET bpm.actor = 'alice';
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_kiosk;
+SET ROLE regress_bpm_kiosk;
+SELECT bpm.current_actor();
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
+-- A member of a role that holds the right holds it too.
+GRANT regress_bpm_app TO regress_bpm_kiosk;
+SET ROLE regress_bpm_kiosk;
+SELECT bpm.current_actor();
+RESET ROLE;
+REVOKE regress_bpm_app FROM regress_bpm_kiosk;
+SET ROLE regress_bpm_kiosk;
+SELECT bpm.current_actor();
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
+DROP ROLE regress_bpm_kiosk;
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_app;
+DROP ROLE regress_bpm_app;
+SET bpm.actor = 'alice';
 
 --
 -- bpm.tasks lists the open tasks; bpm.worklist those the current actor may

@@ -129,7 +129,7 @@ SELECT business_key, node_id, assignee, candidate_groups
 --     does not hold) is for operators: roles with the privileges of the
 --     owner of schema bpm.
 -- The application role regress_bpm_desk is not an operator; it acts for
--- the people through bpm.actor.
+-- the people through bpm.actor, a right an operator granted it.
 --
 SELECT bpm.deploy('{"key": "ticket6", "nodes": [
     {"id": "start", "type": "start_event"},
@@ -141,6 +141,7 @@ SELECT bpm.start('ticket6', '{}', 'ticket6-1') AS k1 \gset
 SELECT id AS handle_1 FROM bpm.task WHERE instance_id = :k1 \gset
 
 CREATE ROLE regress_bpm_desk;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_desk;
 SET ROLE regress_bpm_desk;
 
 -- Dan is not a clerk: he may not claim the ticket, with the API or an
@@ -492,5 +493,6 @@ INSERT INTO bpm.task_store (instance_id, node_id, title) VALUES (:k2, 'handle', 
 SELECT bpm.complete_task(:hand_task);
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_desk;
 DROP ROLE regress_bpm_desk;
 RESET bpm.actor;

@@ -23,10 +23,12 @@ SET DateStyle = 'ISO, YMD';
 SET pg_bpm.mock_now = '2030-05-06 09:00:00+00';
 
 -- Maya, Noah and Omar are the web team; Pia is a designer outside it.
--- They work through an application role, which is no operator.
+-- They work through an application role, which is no operator but may
+-- act for them.
 INSERT INTO bpm.actor_group (actor, group_name) VALUES
     ('maya', 'web'), ('noah', 'web'), ('omar', 'web');
 CREATE ROLE regress_bpm_web;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_web;
 SET ROLE regress_bpm_web;
 
 -- The board: four columns in order; the last one, "done", is final.
@@ -204,6 +206,7 @@ SELECT kind, actor, data, prev_hash IS NULL AS unchained
   FROM bpm.event WHERE task_id = :copy ORDER BY id;
 
 RESET ROLE;
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_web;
 DROP ROLE regress_bpm_web;
 RESET bpm.actor;
 RESET pg_bpm.mock_now;

@@ -17,6 +17,7 @@ SET TimeZone = 'UTC';
 SET pg_bpm.mock_now = '2030-06-01 09:00:00+00';
 CREATE ROLE regress_bpm_clerk15 NOLOGIN;
 GRANT USAGE ON SCHEMA public TO regress_bpm_clerk15;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_clerk15;   -- it acts for the people
 
 SELECT bpm.deploy('{"key": "dispute15", "kind": "case", "name": "Billing dispute",
   "roles": ["adjuster", "auditor"],

@@ -2,23 +2,66 @@
  * src/actor.c
  *
  * The acting user and the identity switch of the engine. See actor.h.
+ *
+ * Who may act for others. The setting bpm.actor may be set by anyone (it is
+ * an ordinary user setting), so it is checked where it is used, in
+ * bpm_current_actor_name(): a setting that names another user than the
+ * role is honoured only if the role holds EXECUTE on bpm.act_as(text).
+ * That privilege is the right to act for others: operators (the schema
+ * owner, its members, superusers) hold it, and an operator grants it to an
+ * application's role like any other privilege, which \df+ shows and
+ * pg_dump keeps. The role checked is the outer one (GetOuterUserId: the
+ * session's role after SET ROLE), never the current one, so neither a
+ * SECURITY DEFINER function nor the engine's own identity switches lend
+ * the right to a caller that lacks it. The other way round, code that runs
+ * within a session whose role holds the right (a deployer's script or
+ * service task function included) may use it. The background runner
+ * connects as the bootstrap superuser and so may record its events as
+ * "pg_bpm".
+ *
+ * bpm.current_actor() is evaluated once per row of a query, so the decision
+ * is cached per backend, keyed by the outer role and the setting, and reset
+ * by syscache callbacks when bpm.act_as(text) changes (GRANT, REVOKE, DROP
+ * EXTENSION) or any role or role membership does.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "actor.h"
 #include "spi_util.h"
 
-char	   *bpm_actor_setting = NULL;
+static char *actor_setting = NULL;
+
+/* The cached decision: may the role act as the actor? */
+typedef struct ActorDecision
+{
+	bool		valid;
+	Oid			role;			/* the outer role */
+	char	   *actor;			/* the setting, in TopMemoryContext */
+	bool		allowed;
+} ActorDecision;
+
+static ActorDecision decision = {false, InvalidOid, NULL, false};
+
+/* bpm.act_as(text), once looked up, and its hash in the PROCOID cache */
+static Oid	act_as_oid = InvalidOid;
+static uint32 act_as_hash = 0;
+
+/* Counts invalidations, so that a decision made across one is not kept. */
+static uint64 actor_cache_generation = 0;
 
 void
 bpm_actor_init(void)
@@ -26,15 +69,135 @@ bpm_actor_init(void)
 	DefineCustomStringVariable("bpm.actor",
 							   "The user on whose behalf this session acts.",
 							   "Applications that serve many users through one role set it per transaction "
-							   "(SET LOCAL bpm.actor = 'alice'). Empty means the current role.",
-							   &bpm_actor_setting,
+							   "with SELECT bpm.act_as('alice'). Empty means the current role. A role may "
+							   "name another user only if it may execute bpm.act_as(text).",
+							   &actor_setting,
 							   "",
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
 }
 
-/* bpm.current_actor() RETURNS text */
+/*
+ * Syscache callback: bpm.act_as(text) changed (PROCOID), or a role or a role
+ * membership did (AUTHOID, AUTHMEMROLEMEM). Other functions' changes leave
+ * the decision alone once bpm.act_as(text) is known.
+ */
+static void
+actor_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (cacheid == PROCOID && OidIsValid(act_as_oid) &&
+		hashvalue != 0 && hashvalue != act_as_hash)
+		return;
+	if (cacheid == PROCOID)
+		act_as_oid = InvalidOid;
+	decision.valid = false;
+	actor_cache_generation++;
+}
+
+/* The OID of bpm.act_as(text), InvalidOid if there is none. */
+static Oid
+act_as_function(void)
+{
+	Oid			nsp;
+	Oid			argtype = TEXTOID;
+
+	if (OidIsValid(act_as_oid))
+		return act_as_oid;
+	nsp = get_namespace_oid("bpm", true);
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	act_as_oid = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
+								 CStringGetDatum("act_as"),
+								 PointerGetDatum(buildoidvector(&argtype, 1)),
+								 ObjectIdGetDatum(nsp));
+	if (OidIsValid(act_as_oid))
+		act_as_hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(act_as_oid));
+	return act_as_oid;
+}
+
+/*
+ * May the role act as the actor: is the actor the role's own name, or may
+ * the role execute bpm.act_as(text)? (Were that function missing, only
+ * operators could.)
+ */
+static bool
+decide(Oid role, const char *actor)
+{
+	Oid			fn;
+
+	if (strcmp(GetUserNameFromId(role, false), actor) == 0)
+		return true;
+	fn = act_as_function();
+	if (!OidIsValid(fn))
+		return bpm_is_operator(role);
+	return pg_proc_aclcheck(fn, role, ACL_EXECUTE) == ACLCHECK_OK;
+}
+
+/* decide(), through the per-backend cache. Needs a transaction on a miss. */
+static bool
+may_act_as(Oid role, const char *actor)
+{
+	static bool callbacks_registered = false;
+	uint64		generation;
+	bool		allowed;
+	char	   *copy;
+
+	if (decision.valid && decision.role == role && strcmp(decision.actor, actor) == 0)
+		return decision.allowed;
+	if (!IsTransactionState())
+		elog(ERROR, "pg_bpm: the acting user can only be checked in a transaction");
+	if (!callbacks_registered)
+	{
+		CacheRegisterSyscacheCallback(PROCOID, actor_cache_invalidate, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, actor_cache_invalidate, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, actor_cache_invalidate, (Datum) 0);
+		callbacks_registered = true;
+	}
+	/* catalog reads may process invalidations: decide again after one */
+	do
+	{
+		generation = actor_cache_generation;
+		allowed = decide(role, actor);
+	} while (generation != actor_cache_generation);
+
+	copy = MemoryContextStrdup(TopMemoryContext, actor);
+	if (decision.actor != NULL)
+		pfree(decision.actor);
+	decision.actor = copy;
+	decision.role = role;
+	decision.allowed = allowed;
+	decision.valid = true;
+	return allowed;
+}
+
+/*
+ * The acting user: the setting bpm.actor when set, else the current role.
+ * A setting that names another user than the outer role is refused (42501)
+ * unless that role may act for others (see the top of this file).
+ */
+char *
+bpm_current_actor_name(void)
+{
+	Oid			role;
+	char	   *role_name;
+
+	if (actor_setting == NULL || actor_setting[0] == '\0')
+		return GetUserNameFromId(GetUserId(), false);
+	role = GetOuterUserId();
+	if (may_act_as(role, actor_setting))
+		return pstrdup(actor_setting);
+	role_name = GetUserNameFromId(role, false);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" may not act as \"%s\"", role_name, actor_setting),
+			 errdetail("The setting bpm.actor names another user, and only roles allowed to act for others may set it."),
+			 errhint("An operator grants it: GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO %s.",
+					 quote_identifier(role_name))));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* bpm.current_actor() RETURNS text: see bpm_current_actor_name. Raises 42501. */
 PG_FUNCTION_INFO_V1(bpm_current_actor);
 Datum
 bpm_current_actor(PG_FUNCTION_ARGS)
@@ -42,12 +205,26 @@ bpm_current_actor(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(bpm_current_actor_name()));
 }
 
-char *
-bpm_current_actor_name(void)
+/*
+ * bpm.act_as(actor text) RETURNS void
+ *
+ * Sets bpm.actor for the rest of the current transaction, as SET LOCAL
+ * does; NULL or '' goes back to the role. EXECUTE on this function is the
+ * right to act for others, revoked from PUBLIC (42501 from PostgreSQL).
+ * Checks at once, as every later use of the actor will, that the
+ * session's role may act as the actor: inside a SECURITY DEFINER function
+ * whose owner holds the right, a caller that lacks it gets 42501 here.
+ */
+PG_FUNCTION_INFO_V1(bpm_act_as);
+Datum
+bpm_act_as(PG_FUNCTION_ARGS)
 {
-	if (bpm_actor_setting != NULL && bpm_actor_setting[0] != '\0')
-		return pstrdup(bpm_actor_setting);
-	return GetUserNameFromId(GetUserId(), false);
+	const char *actor = PG_ARGISNULL(0) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	(void) set_config_option("bpm.actor", actor, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	(void) bpm_current_actor_name();
+	PG_RETURN_VOID();
 }
 
 /* The owner of schema bpm: the role the engine writes as. */

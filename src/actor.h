@@ -2,7 +2,10 @@
  * src/actor.h
  *
  * Who acts, and the engine's identity. The actor of every event is the
- * setting bpm.actor when an application sets it, else the current role.
+ * setting bpm.actor when an application sets it (bpm.act_as), else the
+ * current role; only roles allowed to act for others may name another
+ * user (see actor.c).
+ *
  * The engine writes its tables as the owner of the bpm schema (as
  * PostgreSQL's RI triggers act as the table owner), so callers need no
  * privileges on the tables themselves. While it does, search_path is
@@ -21,8 +24,6 @@ typedef struct BpmIdentity
 	int			sec_context;
 	int			guc_level;		/* 0, or the GUC nest level of a pinned search_path */
 } BpmIdentity;
-
-extern char *bpm_actor_setting;
 
 extern char *bpm_current_actor_name(void);
 extern void bpm_become_owner(BpmIdentity *saved);

@@ -49,7 +49,14 @@ COMMENT ON FUNCTION bpm.assign(bigint, text) IS 'Assign an open task to an actor
 CREATE FUNCTION bpm.current_actor() RETURNS text
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_current_actor';
 COMMENT ON FUNCTION bpm.current_actor() IS
-    'The acting user: setting bpm.actor when set, else the current role';
+    'The acting user: setting bpm.actor when set (refused with 42501 if it names another user and the role may not act for others), else the current role';
+
+-- EXECUTE on bpm.act_as(text) is the right to act for others; it is
+-- revoked from PUBLIC in 90_privileges.sql. See src/actor.c.
+CREATE FUNCTION bpm.act_as(actor text) RETURNS void
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_act_as';
+COMMENT ON FUNCTION bpm.act_as(text) IS
+    'Act as another user for the rest of the transaction (SET LOCAL bpm.actor); NULL or empty goes back to the role. EXECUTE on it is the right to act for others';
 
 -- Free tasks (no instance) are listed too, with business_key and
 -- process_key NULL: hence the outer joins.

@@ -5,7 +5,8 @@
 -- notation), the triggers that enforce the rules, the extension's schema
 -- and membership, and what PUBLIC may do: read everything, UPDATE only the
 -- seven person-editable columns of the view bpm.task, write nothing else
--- (not bpm.task_store, the table behind the view), call the API.
+-- (not bpm.task_store, the table behind the view), call the API but
+-- bpm.act_as(text), whose EXECUTE is the right to act for others.
 -- Privileges are checked twice: as granted (aclexplode, grantee PUBLIC) and
 -- as effective for a fresh role with no grants of its own.
 --
@@ -20,7 +21,7 @@
 -- Runs in its own database (test/run); wrapped in a transaction so the
 -- role it creates does not outlive it.
 BEGIN;
-SELECT plan(120);
+SELECT plan(124);
 
 CREATE ROLE bpm_tap_nobody NOLOGIN;
 
@@ -282,7 +283,7 @@ SELECT results_eq(
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[
-    'add_task', 'assign', 'attach', 'attach_url', 'bpmn_error', 'cancel', 'case_update', 'claim',
+    'act_as', 'add_task', 'assign', 'attach', 'attach_url', 'bpmn_error', 'cancel', 'case_update', 'claim',
     'close_case', 'comment', 'comment_case', 'complete_stage', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
@@ -308,6 +309,8 @@ SELECT has_function('bpm', 'assign', ARRAY['bigint', 'text']);
 SELECT function_returns('bpm', 'assign', ARRAY['bigint', 'text'], 'void');
 SELECT has_function('bpm', 'current_actor', ARRAY[]::name[]);
 SELECT function_returns('bpm', 'current_actor', ARRAY[]::name[], 'text');
+SELECT has_function('bpm', 'act_as', ARRAY['text']);
+SELECT function_returns('bpm', 'act_as', ARRAY['text'], 'void');
 SELECT has_function('bpm', 'fetch_and_lock', ARRAY['text', 'text', 'integer', 'interval']);
 SELECT function_returns('bpm', 'fetch_and_lock', ARRAY['text', 'text', 'integer', 'interval'],
                         'setof bpm.job');
@@ -337,6 +340,7 @@ SELECT results_eq(
        WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype
        ORDER BY 1$$,
     $$VALUES
+      ('act_as', 'actor text', 'void'),
       ('add_task', 'case_id bigint, title text, assignee text DEFAULT NULL::text, candidate_groups text[] DEFAULT ''{}''::text[], priority integer DEFAULT 50, due interval DEFAULT NULL::interval', 'bigint'),
       ('assign', 'task_id bigint, actor text', 'void'),
       ('attach', 'case_id bigint, name text, content bytea, media_type text DEFAULT ''application/octet-stream''::text', 'bigint'),
@@ -528,8 +532,19 @@ SELECT is(
            WHERE p.pronamespace = 'bpm'::regnamespace AND p.prorettype <> 'trigger'::regtype
              AND NOT has_function_privilege('bpm_tap_nobody', p.oid, 'EXECUTE')
            ORDER BY 1),
-    '{}'::text[],
-    'a plain role may call every API function');
+    ARRAY['act_as'],
+    'a plain role may call every API function but bpm.act_as');
+-- EXECUTE on bpm.act_as(text) is the right to act for others (name another
+-- user in bpm.actor): not PUBLIC's, the owner's (operators') to grant.
+SELECT is(
+    ARRAY(SELECT a.grantee::regrole::text || ':' || a.privilege_type
+            FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+           WHERE p.oid = 'bpm.act_as(text)'::regprocedure
+           ORDER BY 1),
+    ARRAY[(SELECT extowner::regrole::text FROM pg_extension WHERE extname = 'pg_bpm') || ':EXECUTE'],
+    'PUBLIC may not execute bpm.act_as(text): only its owner, who may grant it');
+SELECT function_privs_are('bpm', 'act_as', ARRAY['text'], 'bpm_tap_nobody', ARRAY[]::text[],
+    'a plain role may not act for others');
 SELECT is(
     ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
            WHERE p.pronamespace = 'bpm'::regnamespace AND p.prosecdef

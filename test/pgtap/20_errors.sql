@@ -15,7 +15,7 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(214);
+SELECT plan(224);
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
@@ -647,7 +647,9 @@ SELECT throws_ok(format($$UPDATE bpm.task SET assignee = 'carol', status = 'comp
     format('"carol" may not complete task %s ("mine")', pg_temp.id('mine')),
     'plain UPDATE cannot reassign a task to oneself and complete it in one go');
 -- Assignment and rescheduling by someone who is not an operator (a role
--- without the privileges of the extension's owner), still acting as carol.
+-- without the privileges of the extension's owner), still acting as carol:
+-- an application role, which an operator allowed to act for others.
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 SET LOCAL ROLE bpm_tap_clerk;
 SELECT throws_ok(format($$UPDATE bpm.task SET assignee = 'carol' WHERE id = %s$$, pg_temp.id('grp')), '42501',
     format('"carol" may not claim task %s: not in its candidate groups ["g1"]', pg_temp.id('grp')),
@@ -671,6 +673,7 @@ SELECT throws_ok(format($$UPDATE bpm.task SET due_at = now() WHERE id = %s$$, pg
     format('"carol" may not reschedule task %s', pg_temp.id('grp')),
     'plain UPDATE: changing the due date of an unassigned task is 42501');
 RESET ROLE;
+REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM bpm_tap_clerk;
 RESET bpm.actor;
 SELECT results_eq(
     format($$SELECT node_id, status, assignee FROM bpm.task WHERE instance_id = %s ORDER BY node_id$$, pg_temp.id('g')),
@@ -723,6 +726,68 @@ SELECT results_eq(
     format($$SELECT state, (SELECT ok FROM bpm.verify_events(id)) FROM bpm.instance WHERE id = %s$$, pg_temp.id('g')),
     $$VALUES ('completed', true)$$,
     'the instance then completes and its chain verifies');
+
+-- ============================================== who may act for others
+-- A role that names another user in bpm.actor is refused (42501) wherever
+-- the actor is used, unless it holds EXECUTE on bpm.act_as(text), the
+-- right to act for others. The role checked is the session's (after SET
+-- ROLE), so a SECURITY DEFINER function cannot lend the right.
+INSERT INTO ids VALUES ('def:actfor', bpm.deploy(pg_temp.with_task('actfor', '{"type": "user_task", "candidate_groups": ["g1"]}')::jsonb));
+INSERT INTO ids VALUES ('af', bpm.start('actfor'));
+INSERT INTO ids SELECT 'af_task', id FROM bpm.task WHERE instance_id = pg_temp.id('af');
+CREATE TEMP TABLE af_before AS
+SELECT count(*) AS events FROM bpm.event WHERE instance_id = pg_temp.id('af');
+CREATE ROLE bpm_tap_app NOLOGIN;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_app;
+CREATE FUNCTION public.tap_claim_for(actor text, task_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT bpm.act_as(actor); SELECT bpm.claim(task_id) $$;
+ALTER FUNCTION public.tap_claim_for(text, bigint) OWNER TO bpm_tap_app;
+
+SET LOCAL ROLE bpm_tap_clerk;
+SET LOCAL bpm.actor = 'alice';
+SELECT throws_ok(format('SELECT bpm.claim(%s)', pg_temp.id('af_task')), '42501',
+    'role "bpm_tap_clerk" may not act as "alice"',
+    'claim: a role that may not act for others, acting as another user, is 42501');
+SELECT throws_ok(format($$UPDATE bpm.task SET assignee = 'alice' WHERE id = %s$$, pg_temp.id('af_task')), '42501',
+    'role "bpm_tap_clerk" may not act as "alice"',
+    'plain UPDATE: the same role and setting are 42501');
+SELECT throws_ok('SELECT bpm.current_actor()', '42501',
+    'role "bpm_tap_clerk" may not act as "alice"',
+    'current_actor: the same role and setting are 42501');
+SET LOCAL bpm.actor = 'bpm_tap_clerk';
+SELECT is(bpm.current_actor(), 'bpm_tap_clerk',
+    'a role may name itself: that is no acting for others');
+SELECT throws_ok($$SELECT bpm.act_as('alice')$$, '42501',
+    'permission denied for function act_as',
+    'act_as: a role without EXECUTE on it may not call it (42501)');
+RESET bpm.actor;
+SELECT throws_ok(format($$SELECT public.tap_claim_for('alice', %s)$$, pg_temp.id('af_task')), '42501',
+    'role "bpm_tap_clerk" may not act as "alice"',
+    'a SECURITY DEFINER function owned by a role with the right does not lend it to its caller (42501)');
+RESET ROLE;
+SELECT results_eq(
+    format($$SELECT t.status, t.assignee, (SELECT count(*) FROM bpm.event WHERE instance_id = %s)
+               FROM bpm.task t WHERE t.id = %s$$, pg_temp.id('af'), pg_temp.id('af_task')),
+    $$SELECT 'open', NULL::text, events FROM af_before$$,
+    'the refusals left the task open and unclaimed, and wrote no event');
+SET LOCAL ROLE bpm_tap_app;
+SELECT lives_ok(format($$SELECT public.tap_claim_for('alice', %s)$$, pg_temp.id('af_task')),
+    'the same function works for a caller that holds the right');
+RESET ROLE;
+RESET bpm.actor;
+SELECT results_eq(
+    format($$SELECT t.assignee, e.actor FROM bpm.task t
+               JOIN bpm.event e ON e.task_id = t.id AND e.kind = 'task_claimed'
+              WHERE t.id = %s$$, pg_temp.id('af_task')),
+    $$VALUES ('alice', 'alice')$$,
+    'that claim is Alice''s, in the task and in the event log');
+SET LOCAL ROLE bpm_tap_admin;
+SET LOCAL bpm.actor = 'bob';
+SELECT is(bpm.current_actor(), 'bob',
+    'an operator that does not own the extension (a superuser) may act for others');
+RESET ROLE;
+RESET bpm.actor;
 
 -- ============================================================ four eyes
 INSERT INTO ids VALUES ('def:four', bpm.deploy('{"key": "four", "nodes": [

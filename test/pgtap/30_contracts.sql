@@ -15,13 +15,16 @@
 --   worklist   shows each actor exactly the open tasks they may work
 --   roles      a role with no table privileges can do all of the above
 --              through the API and the task columns PUBLIC may update,
---              and the events name it as the actor
+--              and the events name it as the actor (or, as it may act for
+--              others, the user it names in bpm.actor)
 --   events     every instance's chain verifies, and verify_events does
 --              notice a changed or removed event
 BEGIN;
 SELECT plan(61);
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
+-- an application's role: no operator, but allowed to act for others
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 
 CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;   -- used under SET ROLE too

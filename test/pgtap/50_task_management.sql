@@ -3,12 +3,14 @@
 -- every error they raise, with its SQLSTATE and exact message.
 --
 -- Most checks run as bpm_tap_clerk, a role that is no operator (the test
--- itself runs as a superuser, which is one); the actor is bpm.actor. Ids
--- are kept by name in the temp table ids.
+-- itself runs as a superuser, which is one) but, as an application's role,
+-- may act for others; the actor is bpm.actor. Ids are kept by name in the
+-- temp table ids.
 BEGIN;
 SELECT plan(110);
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 SET LOCAL pg_bpm.mock_now = '2030-06-03 09:00:00+00';
 INSERT INTO bpm.actor_group VALUES ('ana', 'crew'), ('bo', 'crew'), ('cy', 'crew');
 

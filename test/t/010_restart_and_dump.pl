@@ -7,7 +7,9 @@
 # 2. pg_dump of a database with pg_bpm, restored into a new database, keeps
 #    definitions, instances, tasks and the event log (the tables are
 #    registered with pg_extension_config_dump): the restored instance can
-#    be continued and its event chain still verifies.
+#    be continued and its event chain still verifies. The right to act for
+#    others (EXECUTE on bpm.act_as) is restored with its grants: an
+#    application's role keeps it, PUBLIC still lacks it.
 use strict;
 use warnings;
 
@@ -32,6 +34,9 @@ SELECT bpm.deploy('{"key": "two_steps",
 SELECT bpm.start('two_steps', '{"n": 1}', 'before-restart');
 SELECT bpm.start('two_steps', '{"n": 2}', 'before-crash');
 SELECT bpm.start('two_steps', '{"n": 3}', 'dumped');
+CREATE ROLE web;
+CREATE ROLE nobody;
+GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO web;
 });
 
 sub open_task
@@ -94,6 +99,11 @@ is( $node->safe_psql('restored',
 		"SELECT count(*) FROM bpm.task WHERE id = (SELECT max(id) FROM bpm.task) "
 		  . "AND id > (SELECT max(id) FROM bpm.task t2 WHERE t2.status <> 'open')"),
 	'1', 'identity sequences continue after the restore (no id reuse)');
+is( $node->safe_psql('restored',
+		"SELECT has_function_privilege('web', 'bpm.act_as(text)', 'EXECUTE') || '/' "
+		  . "|| has_function_privilege('nobody', 'bpm.act_as(text)', 'EXECUTE')"),
+	'true/false',
+	'the right to act for others is restored: web holds it, PUBLIC does not');
 
 $node->stop;
 done_testing();

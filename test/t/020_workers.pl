@@ -8,7 +8,8 @@
 #     those; the workers show in pg_stat_activity by their backend_type.
 #  2. A timer fires and an async step and an SQL service task run without
 #     anyone calling bpm.run_jobs; the service's function runs as the role
-#     that deployed the definition, not as a superuser; the events name the
+#     that deployed the definition, not as a superuser, and sees the runner
+#     as the acting user (its role may act for others); the events name the
 #     runner as actor. A timer start event starts instances by itself.
 #  3. SIGHUP: fewer runners, the scheduler switched off (workers leave,
 #     bpm.run_jobs still works) and on again.
@@ -75,7 +76,7 @@ CREATE ROLE clerk LOGIN;
 CREATE SCHEMA work AUTHORIZATION clerk;
 SET ROLE clerk;
 CREATE FUNCTION work.who(data jsonb) RETURNS jsonb LANGUAGE sql
-    AS $$ SELECT jsonb_build_object('ran_as', current_user::text) $$;
+    AS $$ SELECT jsonb_build_object('ran_as', current_user::text, 'actor', bpm.current_actor()) $$;
 SELECT bpm.deploy('{"key": "chores",
   "nodes": [{"id": "start", "type": "start_event"},
             {"id": "later", "type": "intermediate_event", "timer": {"duration": "PT1S"}},
@@ -91,6 +92,8 @@ ok($node->poll_query_until('app', "SELECT state = 'completed' FROM bpm.instance 
 	'the timer, the async step and the service task ran without bpm.run_jobs');
 is($node->safe_psql('app', "SELECT data->>'ran_as' FROM bpm.instance WHERE id = $id"),
 	'clerk', 'the service function ran as the role that deployed the definition');
+is($node->safe_psql('app', "SELECT data->>'actor' FROM bpm.instance WHERE id = $id"),
+	'pg_bpm', 'and its acting user was the runner, pg_bpm');
 is( $node->safe_psql('app',
 		"SELECT string_agg(DISTINCT actor, ',') FROM bpm.event WHERE instance_id = $id "
 		  . "AND kind IN ('timer_fired', 'job_completed')"),
