@@ -293,6 +293,7 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	Oid			argtypes[1] = {JSONBOID};
 	Oid			fn = LookupFuncName(names, 1, argtypes, true);
 	BpmIdentity saved;
+	BpmUserCode outer;
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
 	volatile Datum result = (Datum) 0;
@@ -315,12 +316,14 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	fcinfo->args[0].isnull = false;
 	bpm_become(inst->graph->owner, &saved);
 	bpm_instance_busy_push(inst->id);
+	bpm_user_code_enter(inst->graph->owner, inst->actor, &outer);
 	PG_TRY();
 	{
 		result = FunctionCallInvoke(fcinfo);
 	}
 	PG_FINALLY();
 	{
+		bpm_user_code_leave(&outer);
 		bpm_instance_busy_pop();
 	}
 	PG_END_TRY();

@@ -13,11 +13,12 @@
  * pg_dump keeps. The role checked is the outer one (GetOuterUserId: the
  * session's role after SET ROLE), never the current one, so neither a
  * SECURITY DEFINER function nor the engine's own identity switches lend
- * the right to a caller that lacks it. The other way round, code that runs
- * within a session whose role holds the right (a deployer's script or
- * service task function included) may use it. The background runner
- * connects as the bootstrap superuser and so may record its events as
- * "pg_bpm".
+ * the right to a caller that lacks it. Nor does the session lend it to a
+ * deployer's code (a script or SQL service task function, which may run in
+ * an operator's session or in the background runner, which connects as the
+ * bootstrap superuser and acts as "pg_bpm"): while such code runs, the
+ * engine vouches for the actor the step began with, and any other name
+ * needs the deployer's own right (bpm_user_code_enter).
  *
  * bpm.current_actor() is evaluated once per row of a query, so the decision
  * is cached per backend, keyed by the outer role and the setting, and reset
@@ -55,6 +56,9 @@ typedef struct ActorDecision
 } ActorDecision;
 
 static ActorDecision decision = {false, InvalidOid, NULL, false};
+
+/* The deployer's code that runs now, if any. */
+static BpmUserCode user_code = {InvalidOid, NULL};
 
 /* bpm.act_as(text), once looked up, and its hash in the PROCOID cache */
 static Oid	act_as_oid = InvalidOid;
@@ -184,7 +188,9 @@ bpm_current_actor_name(void)
 
 	if (actor_setting == NULL || actor_setting[0] == '\0')
 		return GetUserNameFromId(GetUserId(), false);
-	role = GetOuterUserId();
+	if (OidIsValid(user_code.deployer) && strcmp(actor_setting, user_code.actor) == 0)
+		return pstrdup(actor_setting);	/* vouched for when the step began */
+	role = OidIsValid(user_code.deployer) ? user_code.deployer : GetOuterUserId();
 	if (may_act_as(role, actor_setting))
 		return pstrdup(actor_setting);
 	role_name = GetUserNameFromId(role, false);
@@ -195,6 +201,24 @@ bpm_current_actor_name(void)
 			 errhint("An operator grants it: GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO %s.",
 					 quote_identifier(role_name))));
 	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * A deployer's code starts (saved: what ran before, for
+ * bpm_user_code_leave, which must run however the code ends).
+ */
+void
+bpm_user_code_enter(Oid deployer, const char *actor, BpmUserCode *saved)
+{
+	*saved = user_code;
+	user_code.deployer = deployer;
+	user_code.actor = actor;
+}
+
+void
+bpm_user_code_leave(const BpmUserCode *saved)
+{
+	user_code = *saved;
 }
 
 /* bpm.current_actor() RETURNS text: see bpm_current_actor_name. Raises 42501. */

@@ -25,7 +25,21 @@ typedef struct BpmIdentity
 	int			guc_level;		/* 0, or the GUC nest level of a pinned search_path */
 } BpmIdentity;
 
+/*
+ * A deployer's code (a script or SQL service task function) is running:
+ * the engine vouches for the actor the step began with; any other name
+ * that code sets in bpm.actor needs the deployer's own right to act for
+ * others (see actor.c).
+ */
+typedef struct BpmUserCode
+{
+	Oid			deployer;		/* InvalidOid: no user code runs */
+	const char *actor;
+} BpmUserCode;
+
 extern char *bpm_current_actor_name(void);
+extern void bpm_user_code_enter(Oid deployer, const char *actor, BpmUserCode *saved);
+extern void bpm_user_code_leave(const BpmUserCode *saved);
 extern void bpm_become_owner(BpmIdentity *saved);
 extern void bpm_become(Oid role, BpmIdentity *saved);
 extern void bpm_restore_identity(const BpmIdentity *saved);

@@ -15,7 +15,7 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(224);
+SELECT plan(229);
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
@@ -787,6 +787,50 @@ SET LOCAL bpm.actor = 'bob';
 SELECT is(bpm.current_actor(), 'bob',
     'an operator that does not own the extension (a superuser) may act for others');
 RESET ROLE;
+RESET bpm.actor;
+
+-- A deployer's code (a script task) runs in whatever session moves its
+-- process on, an operator's or the background runner's included. It
+-- keeps the actor its step began with, and names another user only with
+-- the deployer's own right: the session does not lend its right.
+CREATE FUNCTION public.tap_act_in_script(data jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    IF data ? 'task' THEN
+        PERFORM set_config('bpm.actor', 'alice', true);
+        PERFORM bpm.claim((data->>'task')::bigint);
+    END IF;
+    RETURN jsonb_build_object('seen_actor', bpm.current_actor());
+END $$;
+CREATE FUNCTION pg_temp.script_process(key text) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object('key', key, 'nodes', jsonb_build_array(
+        '{"id": "s", "type": "start_event"}'::jsonb,
+        '{"id": "x", "type": "script_task", "function": "public.tap_act_in_script"}'::jsonb,
+        '{"id": "e", "type": "end_event"}'::jsonb),
+        'flows', '[{"from": "s", "to": "x"}, {"from": "x", "to": "e"}]'::jsonb)
+$$;
+SELECT pg_temp.script_process('actscript_clerk') AS def \gset clerk_
+SELECT pg_temp.script_process('actscript_app') AS def \gset app_
+GRANT INSERT ON ids TO bpm_tap_clerk, bpm_tap_app;
+SET LOCAL ROLE bpm_tap_clerk;
+INSERT INTO ids VALUES ('def:actscript_clerk', bpm.deploy(:'clerk_def'));
+SET LOCAL ROLE bpm_tap_app;
+INSERT INTO ids VALUES ('def:actscript_app', bpm.deploy(:'app_def'));
+RESET ROLE;
+INSERT INTO ids VALUES ('af3', bpm.start('actfor'));
+INSERT INTO ids SELECT 'af3_task', id FROM bpm.task WHERE instance_id = pg_temp.id('af3');
+SET LOCAL bpm.actor = 'bob';
+INSERT INTO ids VALUES ('as1', bpm.start('actscript_clerk'));
+SELECT is((SELECT data->>'seen_actor' FROM bpm.instance WHERE id = pg_temp.id('as1')), 'bob',
+    'a deployer''s script sees the actor its step began with, though the deployer may not act for others');
+SELECT throws_ok(format($$SELECT bpm.start('actscript_clerk', '{"task": %s}')$$, pg_temp.id('af3_task')),
+    '42501', 'role "bpm_tap_clerk" may not act as "alice"',
+    'a deployer''s script may name no other actor without the deployer''s right, even in an operator''s session');
+SELECT is((SELECT assignee FROM bpm.task WHERE id = pg_temp.id('af3_task')), NULL,
+    '... and the task stays unclaimed');
+SELECT lives_ok(format($$SELECT bpm.start('actscript_app', '{"task": %s}')$$, pg_temp.id('af3_task')),
+    'a script deployed by a role with the right may act for others');
+SELECT is((SELECT assignee FROM bpm.task WHERE id = pg_temp.id('af3_task')), 'alice',
+    '... and claims as Alice');
 RESET bpm.actor;
 
 -- ============================================================ four eyes
