@@ -446,4 +446,49 @@ SELECT backend_type, datname FROM pg_stat_activity
  WHERE backend_type LIKE 'pg_bpm%' ORDER BY backend_type;
 
 \echo
-\echo 'Done. Next: docs/concepts.md, docs/definitions.md, docs/sql-reference.md.'
+\echo '=== 13. A disputed invoice becomes a case, seen only by its participants'
+\echo
+-- A case (CMMN, docs/cases.md) is knowledge work around a case file. Its
+-- owner (whoever opens it) and the holders of its roles see it, and so
+-- does whoever has a task in it; nobody else does, through any view, the
+-- event log included (row-level security), and the API refuses them.
+SELECT bpm.deploy('{"key": "invoice_dispute", "kind": "case", "name": "Invoice dispute",
+  "roles": ["reviewer"],
+  "plan": [{"id": "review", "type": "human_task", "name": "Review the dispute", "role": "reviewer"},
+           {"id": "settled", "type": "milestone", "entry": [{"if": "exists($.settlement)"}]}]}')
+  IS NOT NULL AS deployed;
+SET ROLE invoice_app;
+SET bpm.actor = 'olga';
+SELECT bpm.open_case('invoice_dispute', '{"invoice": "INV-1004", "claim": "goods never arrived"}',
+                     'DISPUTE-1') AS dispute \gset
+SELECT bpm.grant_case_role(:dispute, 'reviewer', 'alice');
+-- What each person sees of it (the application's role is no operator):
+CREATE FUNCTION demo.sees(who text) RETURNS TABLE (cases bigint, tasks bigint, events bigint)
+LANGUAGE sql AS $$
+    SELECT bpm.act_as(who);
+    SELECT (SELECT count(*) FROM bpm.cases WHERE business_key = 'DISPUTE-1'),
+           (SELECT count(*) FROM bpm.tasks WHERE business_key = 'DISPUTE-1'),
+           (SELECT count(*) FROM bpm.event e JOIN bpm.instance i ON i.id = e.instance_id
+             WHERE i.business_key = 'DISPUTE-1')
+$$;
+SELECT who, s.* FROM unnest(ARRAY['olga', 'alice', 'carol']) AS who, demo.sees(who) AS s;
+-- Carol has no part in the case: she may not change it.
+CREATE FUNCTION demo.try(who text, statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM bpm.act_as(who);
+    EXECUTE statement;
+    RETURN format('done     %s: %s', who, statement);
+EXCEPTION WHEN insufficient_privilege THEN
+    RETURN format('REFUSED  %s: %s [%s]', who, SQLERRM, SQLSTATE);
+END $$;
+SELECT demo.try('carol', format($$SELECT bpm.update_case(%s, '{"settlement": "refund"}')$$, :dispute));
+-- Alice, the reviewer, works the review and settles the dispute.
+SET bpm.actor = 'alice';
+SELECT bpm.complete_task(id, '{"settlement": "credit note"}')
+  FROM bpm.task WHERE instance_id = :dispute AND node_id = 'review';
+SELECT item_id, type, state FROM bpm.case_plan WHERE case_id = :dispute ORDER BY plan_item_id;
+RESET ROLE;
+RESET bpm.actor;
+
+\echo
+\echo 'Done. Next: docs/concepts.md, docs/definitions.md, docs/cases.md, docs/sql-reference.md.'
