@@ -40,7 +40,9 @@ CREATE INDEX case_link_linked_idx ON bpm.case_link (linked_case_id);
 COMMENT ON TABLE bpm.case_link IS
     'Links between cases, one per pair: case_id is related to, a duplicate of, or the parent of linked_case_id';
 
--- Each link twice, once from each end.
+-- Each link twice, once from each end. Both ends are read from
+-- bpm.instance, so that a reader who may not see one of them (row-level
+-- security, 95_row_security.sql) sees the link from neither.
 CREATE VIEW bpm.case_links AS
 SELECT l.case_id, l.linked_case_id,
        CASE l.kind WHEN 'duplicate' THEN 'duplicate_of' WHEN 'parent' THEN 'parent_of'
@@ -48,13 +50,15 @@ SELECT l.case_id, l.linked_case_id,
        i.business_key AS linked_business_key, i.state AS linked_state, l.linked_at, l.linked_by
   FROM bpm.case_link l
   JOIN bpm.instance i ON i.id = l.linked_case_id
+ WHERE EXISTS (SELECT FROM bpm.instance o WHERE o.id = l.case_id)
 UNION ALL
 SELECT l.linked_case_id, l.case_id,
        CASE l.kind WHEN 'duplicate' THEN 'duplicated_by' WHEN 'parent' THEN 'child_of'
                    ELSE l.kind END,
        i.business_key, i.state, l.linked_at, l.linked_by
   FROM bpm.case_link l
-  JOIN bpm.instance i ON i.id = l.case_id;
+  JOIN bpm.instance i ON i.id = l.case_id
+ WHERE EXISTS (SELECT FROM bpm.instance o WHERE o.id = l.linked_case_id);
 COMMENT ON VIEW bpm.case_links IS
     'Every case link from both ends: case_id is <kind> of linked_case_id (related, duplicate_of, duplicated_by, parent_of, child_of)';
 

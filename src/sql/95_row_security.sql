@@ -54,7 +54,7 @@ CREATE POLICY participants ON bpm.document FOR SELECT
     USING (bpm.may_see(case_id));
 
 -- A link is seen from either end; bpm.case_links then shows only the
--- links whose other end the reader may see too.
+-- links whose both ends the reader may see.
 ALTER TABLE bpm.case_link ENABLE ROW LEVEL SECURITY;
 CREATE POLICY participants ON bpm.case_link FOR SELECT
     USING (bpm.may_see(case_id) OR bpm.may_see(linked_case_id));
