@@ -99,9 +99,15 @@ static HTAB *seen_cache = NULL;
 static struct
 {
 	LocalTransactionId lxid;
+	CommandId	curcid;
 	TransactionId xmin;
 	TransactionId xmax;
-	CommandId	curcid;
+	uint32		xcnt;
+	TransactionId *xip;			/* in seen_cxt */
+	int32		subxcnt;		/* of subxip: 0 when not kept (see sub_xids) */
+	TransactionId *subxip;
+	bool		suboverflowed;
+	bool		takenDuringRecovery;
 	Oid			userid;
 	char	   *actor;
 } seen_tag;
@@ -178,26 +184,74 @@ participates(const Scope *scope, const char *actor, BpmStatement *stmt)
 }
 
 /*
+ * The subtransaction ids a snapshot holds: none when they overflowed
+ * (outside recovery CopySnapshot then keeps the count but not the array,
+ * and visibility goes by the top-level ids in xip).
+ */
+static int32
+sub_xids(Snapshot snap)
+{
+	return snap->suboverflowed && !snap->takenDuringRecovery ? 0 : snap->subxcnt;
+}
+
+static bool
+same_xids(const TransactionId *a, const TransactionId *b, int64 n)
+{
+	return n == 0 || memcmp(a, b, n * sizeof(TransactionId)) == 0;
+}
+
+static TransactionId *
+copy_xids(const TransactionId *xids, int64 n)
+{
+	TransactionId *copy;
+
+	if (n == 0)
+		return NULL;
+	copy = MemoryContextAlloc(seen_cxt, n * sizeof(TransactionId));
+	memcpy(copy, xids, n * sizeof(TransactionId));
+	return copy;
+}
+
+/*
  * The answers for the current snapshot, actor and role: a new snapshot
- * (a new statement, or another transaction's commit in between) starts
- * afresh.
+ * that may see otherwise (a new statement after a change of this
+ * transaction, or after another transaction ended) starts afresh.
+ *
+ * Snapshots are compared by what decides what they see: the command id,
+ * xmin, xmax and the transactions in progress (xip, subxip). xmin and
+ * xmax alone do not tell them apart: with a transaction older than both
+ * holding xmin back, and one that began later committed before the first
+ * of them, a commit in between changes only xip. (Not by the snapshot's
+ * snapXactCompletionCount: the active snapshot is a copy, and copies have
+ * none.) Another order of the same ids only costs a fresh start.
  */
 static HTAB *
 seen_for(Snapshot snap, Oid userid, const char *actor)
 {
 	if (seen_cache == NULL || seen_tag.lxid != MyProc->lxid ||
+		seen_tag.curcid != snap->curcid ||
 		seen_tag.xmin != snap->xmin || seen_tag.xmax != snap->xmax ||
-		seen_tag.curcid != snap->curcid || seen_tag.userid != userid ||
-		strcmp(seen_tag.actor, actor) != 0)
+		seen_tag.xcnt != snap->xcnt || !same_xids(seen_tag.xip, snap->xip, snap->xcnt) ||
+		seen_tag.suboverflowed != snap->suboverflowed ||
+		seen_tag.takenDuringRecovery != snap->takenDuringRecovery ||
+		seen_tag.subxcnt != sub_xids(snap) ||
+		!same_xids(seen_tag.subxip, snap->subxip, sub_xids(snap)) ||
+		seen_tag.userid != userid || strcmp(seen_tag.actor, actor) != 0)
 	{
 		if (seen_cxt == NULL)
 			seen_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm visibility",
 											 ALLOCSET_SMALL_SIZES);
 		seen_cache = new_cache(seen_cxt, "pg_bpm visibility", sizeof(Seen));
 		seen_tag.lxid = MyProc->lxid;
+		seen_tag.curcid = snap->curcid;
 		seen_tag.xmin = snap->xmin;
 		seen_tag.xmax = snap->xmax;
-		seen_tag.curcid = snap->curcid;
+		seen_tag.xcnt = snap->xcnt;
+		seen_tag.xip = copy_xids(snap->xip, snap->xcnt);
+		seen_tag.suboverflowed = snap->suboverflowed;
+		seen_tag.takenDuringRecovery = snap->takenDuringRecovery;
+		seen_tag.subxcnt = sub_xids(snap);
+		seen_tag.subxip = copy_xids(snap->subxip, seen_tag.subxcnt);
 		seen_tag.userid = userid;
 		seen_tag.actor = MemoryContextStrdup(seen_cxt, actor);
 	}
