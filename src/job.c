@@ -45,6 +45,7 @@
 #include "jsonb_util.h"
 #include "schedule.h"
 #include "spi_util.h"
+#include "visibility.h"
 
 typedef struct JobRow
 {
@@ -380,7 +381,9 @@ bpm_throw_error(PG_FUNCTION_ARGS)
  * bpm.retry_incident(job_id bigint, retries int DEFAULT 1) RETURNS void
  *
  * An operator gives an incident new retries; it is fetchable at once.
- * Raises 42704, 55000 (not an incident), 22023 (retries below 1).
+ * Raises 42704, 42501 (the actor may not see its instance, a case or
+ * below one, see visibility.c), 55000 (not an incident), 22023 (retries
+ * below 1).
  */
 PG_FUNCTION_INFO_V1(bpm_retry_incident);
 Datum
@@ -408,6 +411,7 @@ bpm_retry_incident(PG_FUNCTION_ARGS)
 				 errmsg("retries must be at least 1, not %d", retries)));
 	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
+	bpm_require_may_see(&inst, saved.userid);
 	if (job.retries != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -53,6 +53,13 @@ ALTER TABLE bpm.document ENABLE ROW LEVEL SECURITY;
 CREATE POLICY participants ON bpm.document FOR SELECT
     USING (bpm.may_see(case_id));
 
+-- The group of a case role, case:<id>:<role>, says who holds the role:
+-- as much as bpm.case_role does.
+ALTER TABLE bpm.actor_group ENABLE ROW LEVEL SECURITY;
+CREATE POLICY participants ON bpm.actor_group FOR SELECT
+    USING (group_name !~ '^case:[0-9]+:'
+           OR bpm.may_see(substring(group_name FROM '^case:([0-9]+):')::bigint));
+
 -- A link is seen from either end; bpm.case_links then shows only the
 -- links whose both ends the reader may see.
 ALTER TABLE bpm.case_link ENABLE ROW LEVEL SECURITY;

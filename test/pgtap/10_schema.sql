@@ -556,7 +556,7 @@ SELECT is(
            WHERE c.relnamespace = 'bpm'::regnamespace AND c.relrowsecurity
              AND EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = 'r')
            ORDER BY 1),
-    ARRAY['case_link', 'case_role', 'comment', 'document', 'event', 'instance', 'job', 'plan_item',
+    ARRAY['actor_group', 'case_link', 'case_role', 'comment', 'document', 'event', 'instance', 'job', 'plan_item',
           'task_store', 'token'],
     'row-level security (a SELECT policy) guards every table that holds what belongs to a case');
 SELECT is(

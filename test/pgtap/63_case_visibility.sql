@@ -40,7 +40,7 @@
 -- with bpm.actor unset, so that the actor is the role. Runs in its own
 -- database (test/run), in one transaction; ids are kept by name in ids.
 BEGIN;
-SELECT plan(189);
+SELECT plan(193);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 RESET bpm.actor;
@@ -250,6 +250,9 @@ UNION ALL
 SELECT v.name, format('SELECT count(*) FROM bpm.%I WHERE case_id = ANY ($1) OR linked_case_id = ANY ($1)', v.name)
   FROM (VALUES ('case_link'), ('case_links')) v(name)
 UNION ALL
+SELECT 'actor_group', $q$SELECT count(*) FROM bpm.actor_group
+                         WHERE substring(group_name FROM '^case:([0-9]+):')::bigint = ANY ($1)$q$
+UNION ALL
 SELECT 'history()', 'SELECT count(*) FROM unnest($1) f(id), bpm.history(f.id)';
 SELECT set_eq($$SELECT name FROM secured WHERE name <> 'history()'$$,
     $$SELECT relname::text FROM pg_class
@@ -314,6 +317,7 @@ CREATE FUNCTION pg_temp.everything() RETURNS text LANGUAGE sql AS $$
 $$;
 SELECT pg_temp.everything() AS before \gset
 SELECT data::text AS file FROM bpm.instance WHERE id = pg_temp.id('c1') \gset
+SELECT job_id AS svc_job FROM bpm.incidents WHERE instance_id = pg_temp.id('svc') \gset
 
 SET ROLE vis_stranger;
 SELECT pg_temp.refused_on(kind, name, call)
@@ -349,6 +353,10 @@ SELECT pg_temp.refused_on(kind, name, call)
                ('instance', 'sub', $$SELECT bpm.cancel(%s)$$),
                ('instance', 'sub', $$SELECT bpm.escalate_to_case(%s, 'vis_simple', 'by a stranger')$$),
                ('task', 'w', $$SELECT bpm.complete_task(%s)$$)) v(kind, name, call);
+SELECT pg_temp.refused(
+    format('SELECT bpm.retry_incident(%s)', :svc_job),
+    format('instance %s', pg_temp.id('svc')),
+    'retry_incident of an incident below a case it may not see: 42501');
 -- Row-level security hides the rows from the UPDATEs of the views.
 SELECT is(pg_temp.changed(format($$UPDATE bpm.cases SET data = data || '{"x": 1}' WHERE id = %s$$, pg_temp.id('c1'))),
     0::bigint, 'UPDATE bpm.cases: a stranger''s UPDATE finds no row of the case');
