@@ -213,48 +213,61 @@ copy_xids(const TransactionId *xids, int64 n)
 }
 
 /*
+ * Was the cache filled for this snapshot, actor and role? Snapshots are
+ * compared by what decides what they see: the command id, xmin, xmax and
+ * the transactions in progress (xip, subxip). xmin and xmax alone do not
+ * tell them apart: with a transaction older than both holding xmin back,
+ * and one that began later committed before the first of them, a commit
+ * in between changes only xip. (Not by the snapshot's
+ * snapXactCompletionCount: the active snapshot is a copy, and copies have
+ * none.) Another order of the same ids only costs a fresh start.
+ */
+static bool
+tag_matches(Snapshot snap, Oid userid, const char *actor)
+{
+	return seen_tag.lxid == MyProc->lxid && seen_tag.curcid == snap->curcid &&
+		seen_tag.xmin == snap->xmin && seen_tag.xmax == snap->xmax &&
+		seen_tag.xcnt == snap->xcnt && same_xids(seen_tag.xip, snap->xip, snap->xcnt) &&
+		seen_tag.suboverflowed == snap->suboverflowed &&
+		seen_tag.takenDuringRecovery == snap->takenDuringRecovery &&
+		seen_tag.subxcnt == sub_xids(snap) &&
+		same_xids(seen_tag.subxip, snap->subxip, sub_xids(snap)) &&
+		seen_tag.userid == userid && strcmp(seen_tag.actor, actor) == 0;
+}
+
+/* Remember what the cache is for (in seen_cxt, emptied with the cache). */
+static void
+tag_remember(Snapshot snap, Oid userid, const char *actor)
+{
+	seen_tag.lxid = MyProc->lxid;
+	seen_tag.curcid = snap->curcid;
+	seen_tag.xmin = snap->xmin;
+	seen_tag.xmax = snap->xmax;
+	seen_tag.xcnt = snap->xcnt;
+	seen_tag.xip = copy_xids(snap->xip, snap->xcnt);
+	seen_tag.suboverflowed = snap->suboverflowed;
+	seen_tag.takenDuringRecovery = snap->takenDuringRecovery;
+	seen_tag.subxcnt = sub_xids(snap);
+	seen_tag.subxip = copy_xids(snap->subxip, seen_tag.subxcnt);
+	seen_tag.userid = userid;
+	seen_tag.actor = MemoryContextStrdup(seen_cxt, actor);
+}
+
+/*
  * The answers for the current snapshot, actor and role: a new snapshot
  * that may see otherwise (a new statement after a change of this
  * transaction, or after another transaction ended) starts afresh.
- *
- * Snapshots are compared by what decides what they see: the command id,
- * xmin, xmax and the transactions in progress (xip, subxip). xmin and
- * xmax alone do not tell them apart: with a transaction older than both
- * holding xmin back, and one that began later committed before the first
- * of them, a commit in between changes only xip. (Not by the snapshot's
- * snapXactCompletionCount: the active snapshot is a copy, and copies have
- * none.) Another order of the same ids only costs a fresh start.
  */
 static HTAB *
 seen_for(Snapshot snap, Oid userid, const char *actor)
 {
-	if (seen_cache == NULL || seen_tag.lxid != MyProc->lxid ||
-		seen_tag.curcid != snap->curcid ||
-		seen_tag.xmin != snap->xmin || seen_tag.xmax != snap->xmax ||
-		seen_tag.xcnt != snap->xcnt || !same_xids(seen_tag.xip, snap->xip, snap->xcnt) ||
-		seen_tag.suboverflowed != snap->suboverflowed ||
-		seen_tag.takenDuringRecovery != snap->takenDuringRecovery ||
-		seen_tag.subxcnt != sub_xids(snap) ||
-		!same_xids(seen_tag.subxip, snap->subxip, sub_xids(snap)) ||
-		seen_tag.userid != userid || strcmp(seen_tag.actor, actor) != 0)
-	{
-		if (seen_cxt == NULL)
-			seen_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm visibility",
-											 ALLOCSET_SMALL_SIZES);
-		seen_cache = new_cache(seen_cxt, "pg_bpm visibility", sizeof(Seen));
-		seen_tag.lxid = MyProc->lxid;
-		seen_tag.curcid = snap->curcid;
-		seen_tag.xmin = snap->xmin;
-		seen_tag.xmax = snap->xmax;
-		seen_tag.xcnt = snap->xcnt;
-		seen_tag.xip = copy_xids(snap->xip, snap->xcnt);
-		seen_tag.suboverflowed = snap->suboverflowed;
-		seen_tag.takenDuringRecovery = snap->takenDuringRecovery;
-		seen_tag.subxcnt = sub_xids(snap);
-		seen_tag.subxip = copy_xids(snap->subxip, seen_tag.subxcnt);
-		seen_tag.userid = userid;
-		seen_tag.actor = MemoryContextStrdup(seen_cxt, actor);
-	}
+	if (seen_cache != NULL && tag_matches(snap, userid, actor))
+		return seen_cache;
+	if (seen_cxt == NULL)
+		seen_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm visibility",
+										 ALLOCSET_SMALL_SIZES);
+	seen_cache = new_cache(seen_cxt, "pg_bpm visibility", sizeof(Seen));
+	tag_remember(snap, userid, actor);
 	return seen_cache;
 }
 
