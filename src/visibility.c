@@ -50,18 +50,10 @@
  * queries, and the owner need not pin search_path on every row.
  */
 
-/* The instance and the cases above it: ids that decide who sees it. */
-#define SCOPE_SQL \
-	"WITH RECURSIVE chain(id, kind, parent_id) AS (" \
-	"  SELECT i.id, i.kind, i.parent_id FROM bpm.instance i WHERE i.id OPERATOR(pg_catalog.=) $1" \
-	"  UNION ALL" \
-	"  SELECT i.id, i.kind, i.parent_id FROM chain c" \
-	"    JOIN bpm.instance i ON i.id OPERATOR(pg_catalog.=) c.parent_id" \
-	") " \
-	"SELECT pg_catalog.array_agg(id) FILTER (WHERE kind OPERATOR(pg_catalog.=) 'case'" \
-	"                                            OR id OPERATOR(pg_catalog.=) $1)," \
-	"       pg_catalog.bool_or(kind OPERATOR(pg_catalog.=) 'case')" \
-	"  FROM chain"
+/* One step up the chain of an instance: is it a case, and what started it (0: nothing)? */
+#define PARENT_SQL \
+	"SELECT kind OPERATOR(pg_catalog.=) 'case', coalesce(parent_id, 0) FROM bpm.instance" \
+	" WHERE id OPERATOR(pg_catalog.=) $1"
 
 /* Does the actor participate in any of the instances $1? */
 #define PARTICIPANT_SQL \
@@ -127,18 +119,23 @@ new_cache(MemoryContext cxt, const char *name, Size entry_size)
 
 /*
  * The scope of an instance, from the cache or read (as the owner, SPI
- * connected). An instance that does not exist, or not yet in this
- * snapshot, has no scope and is not remembered.
+ * connected): the instance and the cases above it, followed up parent_id
+ * one primary-key lookup at a time (chains are short). An instance that
+ * does not exist, or not yet in this snapshot, has no scope and is not
+ * remembered.
  */
 static Scope
 scope_of(int64 instance_id)
 {
-	static BpmStatement stmt = {SCOPE_SQL, 1, {INT8OID}, BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
+	static BpmStatement up = {PARENT_SQL, 1, {INT8OID}, BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
 	Oid			relid = get_relname_relid("instance", get_namespace_oid("bpm", false));
-	Datum		arg = Int64GetDatum(instance_id);
 	Scope		found = {instance_id, 0, (Datum) 0};
 	Scope	   *entry;
-	bool		isnull;
+	int			room = 4;
+	Datum	   *ids = palloc(sizeof(Datum) * room);
+	int			nids = 0;
+	bool		under_case = false;
+	int64		id;
 
 	if (scope_cache == NULL || relid != scope_cache_relid ||
 		hash_get_num_entries(scope_cache) >= SCOPE_CACHE_MAX)
@@ -153,17 +150,33 @@ scope_of(int64 instance_id)
 	if (entry)
 		return *entry;
 
-	bpm_spi_run(&stmt, &arg, NULL);
-	if (bpm_spi_isnull(0, 1))
-		return found;			/* no such instance (yet) */
-	if (DatumGetBool(bpm_spi_datum(0, 2, &isnull)))
+	for (id = instance_id; id != 0; id = bpm_spi_int64(0, 2))
+	{
+		Datum		arg = Int64GetDatum(id);
+		bool		is_case;
+
+		if (bpm_spi_run(&up, &arg, NULL) == 0)
+		{
+			if (id == instance_id)
+				return found;	/* no such instance (yet) */
+			break;
+		}
+		is_case = DatumGetBool(bpm_spi_datum(0, 1, &(bool) {false}));
+		under_case |= is_case;
+		if (!is_case && id != instance_id)
+			continue;			/* a process above: its people do not see this */
+		if (nids == room)
+			ids = repalloc(ids, sizeof(Datum) * (room *= 2));
+		ids[nids++] = Int64GetDatum(id);
+	}
+	if (under_case)
 	{
 		MemoryContext old = MemoryContextSwitchTo(scope_cxt);
-		ArrayType  *ids = DatumGetArrayTypePCopy(bpm_spi_datum(0, 1, &isnull));
 
+		found.ids = PointerGetDatum(construct_array(ids, nids, INT8OID, sizeof(int64),
+													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		found.nids = nids;
 		MemoryContextSwitchTo(old);
-		found.nids = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-		found.ids = PointerGetDatum(ids);
 	}
 	entry = hash_search(scope_cache, &instance_id, HASH_ENTER, NULL);
 	*entry = found;

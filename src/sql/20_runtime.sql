@@ -26,6 +26,8 @@ CREATE TABLE bpm.instance (
 CREATE INDEX instance_running_idx ON bpm.instance (definition_id) WHERE state = 'running';
 CREATE INDEX instance_due_idx ON bpm.instance (due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX instance_business_key_idx ON bpm.instance (business_key) WHERE business_key IS NOT NULL;
+-- The instances an instance started (bpm.history's family, a case's children).
+CREATE INDEX instance_parent_idx ON bpm.instance (parent_id) WHERE parent_id IS NOT NULL;
 COMMENT ON TABLE bpm.instance IS 'Process instances and cases; data holds the process variables or the case file';
 COMMENT ON COLUMN bpm.instance.last_event_hash IS 'Hash of the newest event of this instance: the anchor of its event chain';
 

@@ -13,7 +13,7 @@
 -- and bpm.cases, whose triggers run the engine).
 
 CREATE FUNCTION bpm.may_see(instance_id bigint) RETURNS boolean
-    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'bpm_may_see';
+    LANGUAGE c STABLE STRICT COST 100 AS 'MODULE_PATHNAME', 'bpm_may_see';
 COMMENT ON FUNCTION bpm.may_see(bigint) IS
     'May the current actor see this instance (a case or something below one) and what belongs to it?';
 
