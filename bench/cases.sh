@@ -40,39 +40,18 @@ set -euo pipefail
 
 export PGBPM_PORT="${PGBPM_PORT:-54401}"
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-# shellcheck source-path=SCRIPTDIR source=../test/cluster.sh
-. "$BENCH_DIR/../test/cluster.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 DB=bench
-MODE=full
 CASES=100000 SECS=10 REPS=3 CLIENTS=1 INSTALL=1
 SMALL=1000
-declare -A SET_BY_USER=()
+declare -A OPTIONS=([--cases]=CASES [--seconds]=SECS [--reps]=REPS [--clients]=CLIENTS)
+declare -A QUICK=([CASES]=20000 [SECS]=5 [REPS]=1)
 
 usage() { sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
-parse_args() {
-    while (($#)); do
-        case $1 in
-            --quick) MODE=quick ;;
-            --cases) CASES="$2"; SET_BY_USER[CASES]=1; shift ;;
-            --seconds) SECS="$2"; SET_BY_USER[SECS]=1; shift ;;
-            --reps) REPS="$2"; SET_BY_USER[REPS]=1; shift ;;
-            --clients) CLIENTS="$2"; shift ;;
-            --keep) export PGBPM_KEEP_CLUSTER=1 ;;
-            --no-install) INSTALL=0 ;;
-            -h|--help) usage; exit 0 ;;
-            *) printf 'unknown option: %s\n' "$1" >&2; usage >&2; exit 2 ;;
-        esac
-        shift
-    done
-    if [[ $MODE == quick ]]; then
-        [[ -n ${SET_BY_USER[CASES]:-} ]] || CASES=20000
-        [[ -n ${SET_BY_USER[SECS]:-} ]] || SECS=5
-        [[ -n ${SET_BY_USER[REPS]:-} ]] || REPS=1
-    fi
-    ((CASES > SMALL)) || die "--cases must be more than $SMALL"
-}
+check_args() { ((CASES > SMALL)) || die "--cases must be more than $SMALL"; }
 
 sql_value() { psql_as -d "$DB" -At "$@"; }
 
@@ -117,16 +96,10 @@ fill_to() {
     log "$(sql_value -c "SELECT count(*) FROM bpm.cases WHERE state = 'running'") open cases, $(sql_value -c 'SELECT count(*) FROM bpm.plan_item') plan items, $(sql_value -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'bpm' AND c.relkind = 'r'") in bpm tables"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 summarize() {
     local s="$OUT/summary.md" size shape mode m base
     {
-        printf '# bench/cases.sh — %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-        printf -- '- command: `bash bench/cases.sh%s`\n' "$ARGS_TEXT"
-        printf -- '- commit: %s; %s\n' "$GIT_DESC" "$(sql_value -c 'SELECT version()' | cut -d, -f1)"
-        printf -- '- machine: %s cores, %s; load average at the end: %s\n' "$(nproc)" \
-            "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        bench_header bench/cases.sh
         printf -- '- settings: fsync on, synchronous_commit on; %s pgbench client(s), %s s per run, %s rep(s); medians\n\n' \
             "$CLIENTS" "$SECS" "$REPS"
         printf '| open cases | updates per transaction | plain UPDATE/s | cold: update_case/s (0 sentries) | hot: update_case/s (10 sentries) | cost cold | cost hot | hot / cold |\n'
@@ -135,7 +108,7 @@ summarize() {
             for shape in 1 10; do
                 declare -A med=()
                 for mode in plain cold hot; do
-                    med[$mode]="$(awk -F'\t' -v z="$size" -v h="$shape" -v m="$mode" '$1 == z && $2 == h && $3 == m { print $5 }' "$OUT/runs.tsv" | median)"
+                    med[$mode]="$(awk -F'\t' -v z="$size" -v h="$shape" -v m="$mode" '$1 == z && $2 == h && $3 == m { print $5 }' "$OUT/runs.tsv" | median '%.1f')"
                 done
                 base="${med[plain]}"
                 printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$size" "$shape" "$base" "${med[cold]}" "${med[hot]}" \
@@ -150,42 +123,10 @@ summarize() {
     } >"$s"
 }
 
-save_results() {
-    local dest="$BENCH_DIR/results/tmp/$STAMP-cases"
-    mkdir -p "$dest"
-    cp "$OUT"/summary.md "$OUT"/runs.tsv "$dest/"
-    log "results saved in $dest"
-}
-
 main() {
     local rep m
-    ARGS_TEXT="${*:+ $*}"
-    parse_args "$@"
-    STAMP="$(date -u +%Y%m%d-%H%M%S)"
-    GIT_DESC="$(git -C "$PGBPM_ROOT" describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
-
-    if is_root; then install_deps; else pg_paths_init; fi
-    command -v "$PG_BINDIR/pgbench" >/dev/null 2>&1 || die "pgbench not found in $PG_BINDIR"
-    if ((INSTALL)); then build_install; else pg_paths_init; fi
-    select_run_user
-    cluster_setup cbench
-    trap cluster_stop_on_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    cluster_init
-    run_as tee -a "$PGDATA/postgresql.conf" >/dev/null <<CONF
-
-# ---- pg_bpm cases benchmark cluster (bench/cases.sh) ----
-shared_buffers = 512MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-CONF
-    cluster_start
-
-    OUT="$PGBPM_CLUSTER_DIR/out-$STAMP"
-    run_as mkdir -p "$OUT"
-    cp "$BENCH_DIR"/sql/cases_setup.sql "$BENCH_DIR"/sql/cases_plain.sql "$BENCH_DIR"/sql/cases_cold.sql \
-        "$BENCH_DIR"/sql/cases_hot.sql "$OUT/"
+    bench_begin cbench "$@"
+    bench_out cases_setup.sql cases_plain.sql cases_cold.sql cases_hot.sql
     for m in plain cold hot; do batch_script "$OUT/cases_$m.sql" "$OUT/cases_${m}_x10.sql"; done
     : >"$OUT/runs.tsv"
     own_for_run_user "$OUT"
@@ -202,7 +143,7 @@ CONF
     summarize
     printf '\n'
     cat "$OUT/summary.md"
-    save_results
+    bench_save cases summary.md runs.tsv
 }
 
 main "$@"

@@ -57,11 +57,11 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 . "$BENCH_DIR/lib.sh"
 
 DB=bench
-MODE=full
 CASES=10000 SECS=10 REPS=3 CLIENTS=1 INSTALL=1 WARMUP=2 FIRST_READS=5
+declare -A OPTIONS=([--cases]=CASES [--seconds]=SECS [--reps]=REPS [--clients]=CLIENTS)
+declare -A QUICK=([CASES]=2000 [SECS]=5 [REPS]=1)
 QUERIES=(count page case history)
 READERS=(owner member stranger)
-declare -A SET_BY_USER=()
 declare -A TITLE=(
     [count]='`SELECT count(*) FROM bpm.worklist`'
     [page]='`SELECT * FROM bpm.worklist ORDER BY priority DESC, id LIMIT 20`'
@@ -71,28 +71,7 @@ declare -A TITLE=(
 
 usage() { sed -n '3,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
-parse_args() {
-    while (($#)); do
-        case $1 in
-            --quick) MODE=quick ;;
-            --cases) CASES="$2"; SET_BY_USER[CASES]=1; shift ;;
-            --seconds) SECS="$2"; SET_BY_USER[SECS]=1; shift ;;
-            --reps) REPS="$2"; SET_BY_USER[REPS]=1; shift ;;
-            --clients) CLIENTS="$2"; shift ;;
-            --keep) export PGBPM_KEEP_CLUSTER=1 ;;
-            --no-install) INSTALL=0 ;;
-            -h|--help) usage; exit 0 ;;
-            *) printf 'unknown option: %s\n' "$1" >&2; usage >&2; exit 2 ;;
-        esac
-        shift
-    done
-    if [[ $MODE == quick ]]; then
-        [[ -n ${SET_BY_USER[CASES]:-} ]] || CASES=2000
-        [[ -n ${SET_BY_USER[SECS]:-} ]] || SECS=5
-        [[ -n ${SET_BY_USER[REPS]:-} ]] || REPS=1
-    fi
-    ((CASES > 0)) || die "--cases must be positive"
-}
+check_args() { ((CASES > 0)) || die "--cases must be positive"; }
 
 sql_value() { psql_as -d "$DB" -At "$@"; }
 
@@ -274,14 +253,6 @@ rows_of() {
 main() {
     local rep
     bench_begin vbench "$@"
-    run_as tee -a "$PGDATA/postgresql.conf" >/dev/null <<CONF
-
-# ---- pg_bpm visibility benchmark cluster (bench/visibility.sh) ----
-shared_buffers = 512MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-CONF
-    cluster_start
     bench_out visibility_setup.sql visibility_count.sql visibility_page.sql visibility_case.sql visibility_history.sql
     run_as mkdir -p "$OUT/raw"
     : >"$OUT/runs.tsv"

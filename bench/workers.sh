@@ -56,39 +56,19 @@ set -euo pipefail
 
 export PGBPM_PORT="${PGBPM_PORT:-54361}"
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-# shellcheck source-path=SCRIPTDIR source=../test/cluster.sh
-. "$BENCH_DIR/../test/cluster.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 DB=bench
-MODE=full
 RATE=1000 SECONDS_LOADED=15 IDLE=200 JOBS=5000 REPS=3 INSTALL=1
-declare -A SET_BY_USER=()
+declare -A OPTIONS=([--rate]=RATE [--seconds]=SECONDS_LOADED [--idle]=IDLE [--jobs]=JOBS [--reps]=REPS)
+declare -A QUICK=([SECONDS_LOADED]=5 [IDLE]=100 [JOBS]=2000 [REPS]=1)
+# The workers on (the test cluster's settings turn them off).
+CLUSTER_CONF="pg_bpm.scheduler = on
+pg_bpm.max_job_workers = 2
+max_worker_processes = 16"
 
 usage() { sed -n '3,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-parse_args() {
-    while (($#)); do
-        case $1 in
-            --quick) MODE=quick ;;
-            --rate) RATE="$2"; SET_BY_USER[RATE]=1; shift ;;
-            --seconds) SECONDS_LOADED="$2"; SET_BY_USER[SECONDS_LOADED]=1; shift ;;
-            --idle) IDLE="$2"; SET_BY_USER[IDLE]=1; shift ;;
-            --jobs) JOBS="$2"; SET_BY_USER[JOBS]=1; shift ;;
-            --reps) REPS="$2"; SET_BY_USER[REPS]=1; shift ;;
-            --keep) export PGBPM_KEEP_CLUSTER=1 ;;
-            --no-install) INSTALL=0 ;;
-            -h|--help) usage; exit 0 ;;
-            *) printf 'unknown option: %s\n' "$1" >&2; usage >&2; exit 2 ;;
-        esac
-        shift
-    done
-    if [[ $MODE == quick ]]; then
-        [[ -n ${SET_BY_USER[SECONDS_LOADED]:-} ]] || SECONDS_LOADED=5
-        [[ -n ${SET_BY_USER[IDLE]:-} ]] || IDLE=100
-        [[ -n ${SET_BY_USER[JOBS]:-} ]] || JOBS=2000
-        [[ -n ${SET_BY_USER[REPS]:-} ]] || REPS=1
-    fi
-}
 
 sql() { psql_as -d "$DB" "$@"; }
 sql_value() { psql_as -d "$DB" -At "$@"; }
@@ -259,8 +239,7 @@ EOF
 # ---------------------------------------------------------------- report
 
 median_rate() {
-    awk -F'\t' -v m="$1" -v k="$2" '$1 == m && $2 == k { print $4 }' "$OUT/throughput.tsv" |
-        sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+    awk -F'\t' -v m="$1" -v k="$2" '$1 == m && $2 == k { print $4 }' "$OUT/throughput.tsv" | median '%.0f'
 }
 
 # median over reps of the per-rep ratio rate(m1,k1) / rate(m2,k2)
@@ -268,18 +247,13 @@ median_ratio() {
     awk -F'\t' -v a="$1" -v ka="$2" -v b="$3" -v kb="$4" '
         $1 == a && $2 == ka { x[$3] = $4 }
         $1 == b && $2 == kb { y[$3] = $4 }
-        END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "$OUT/throughput.tsv" |
-        sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f\n", a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+        END { for (r in x) if (r in y && y[r] > 0) printf "%.2f\n", x[r] / y[r] }' "$OUT/throughput.tsv" | median '%.2f'
 }
 
 summarize() {
     local s="$OUT/summary.md" label n p50 p90 p99 max fps
     {
-        printf '# bench/workers.sh — %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-        printf -- '- command: `bash bench/workers.sh%s`\n' "$ARGS_TEXT"
-        printf -- '- commit: %s; %s\n' "$GIT_DESC" "$(sql_value -c 'SELECT version()' | cut -d, -f1)"
-        printf -- '- machine: %s cores, %s; load average at the end: %s\n' "$(nproc)" \
-            "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        bench_header bench/workers.sh
         printf -- '- settings: fsync on, synchronous_commit on (except loaded-async), pg_bpm.max_job_workers = 2 for lateness\n\n'
         printf '## Timer lateness (timer_fired.at - due_at), ms\n\n'
         printf '| phase | timers | p50 | p90 | p99 | max | fired/s |\n|---|---:|---:|---:|---:|---:|---:|\n'
@@ -307,48 +281,11 @@ summarize() {
     } >"$s"
 }
 
-save_results() {
-    local dest="$BENCH_DIR/results/tmp/$STAMP-workers"
-    mkdir -p "$dest"
-    cp "$OUT"/summary.md "$OUT"/lateness.tsv "$OUT"/throughput.tsv "$dest/"
-    [[ ! -s "$OUT/lateness_fifths.tsv" ]] || cp "$OUT/lateness_fifths.tsv" "$dest/"
-    log "results saved in $dest"
-}
-
 main() {
     local rep m k
-    ARGS_TEXT="${*:+ $*}"
-    parse_args "$@"
-    STAMP="$(date -u +%Y%m%d-%H%M%S)"
-    GIT_DESC="$(git -C "$PGBPM_ROOT" describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
+    bench_begin wbench "$@"
 
-    if is_root; then install_deps; else pg_paths_init; fi
-    command -v "$PG_BINDIR/pgbench" >/dev/null 2>&1 || die "pgbench not found in $PG_BINDIR"
-    if ((INSTALL)); then build_install; else pg_paths_init; fi
-    select_run_user
-    cluster_setup wbench
-    trap cluster_stop_on_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    cluster_init
-    # The workers on (the test cluster's settings turn them off); durability
-    # at the defaults.
-    run_as tee -a "$PGDATA/postgresql.conf" >/dev/null <<EOF
-
-# ---- pg_bpm workers benchmark cluster (bench/workers.sh) ----
-pg_bpm.scheduler = on
-pg_bpm.max_job_workers = 2
-max_worker_processes = 16
-shared_buffers = 512MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-EOF
-    cluster_start
-
-    OUT="$PGBPM_CLUSTER_DIR/out-$STAMP"
-    run_as mkdir -p "$OUT"
-    cp "$BENCH_DIR/sql/workers_setup.sql" "$OUT/"
-    own_for_run_user "$OUT"
+    bench_out workers_setup.sql
     : >"$OUT/lateness.tsv"
     : >"$OUT/lateness_fifths.tsv"
     : >"$OUT/throughput.tsv"
@@ -376,7 +313,7 @@ EOF
     summarize
     printf '\n'
     cat "$OUT/summary.md"
-    save_results
+    bench_save workers summary.md lateness.tsv throughput.tsv lateness_fifths.tsv
 }
 
 main "$@"
