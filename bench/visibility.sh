@@ -176,9 +176,10 @@ first_reads() {
     log "first read: $FIRST_READS fresh sessions per reader, SELECT count(*) FROM bpm.tasks twice in each"
     for r in "${READERS[@]}"; do
         for ((i = 1; i <= FIRST_READS; i++)); do
-            psql_as -d "$DB" -U "$(role_of "$r")" -o /dev/null \
+            psql_as -d "$DB" -U "$(role_of "$r")" -At \
                 -c '\timing on' -c 'SELECT count(*) FROM bpm.tasks' -c 'SELECT count(*) FROM bpm.tasks' |
-                awk -v r="$r" -v i="$i" '/^Time: / { t[++n] = $2 } END { printf "%s\t%s\t%s\t%s\n", r, i, t[1], t[2] }'
+                awk -v r="$r" -v i="$i" '/^Time: / { t[++n] = $2 } /^[0-9]+$/ { rows = $1 }
+                    END { printf "%s\t%s\t%s\t%s\t%s\n", r, i, t[1], t[2], rows }'
         done
     done >"$OUT/first_read.tsv"
 }
@@ -217,6 +218,7 @@ summarize() {
                 "$(med "$q" owner 4)" "$(med "$q" member 4)" "$(med "$q" stranger 4)" \
                 "$(ratio "$q" member)" "$(ratio "$q" stranger)"
         done
+        printf '\nowner/member, owner/stranger: owner tps / reader tps of the same rep, median over the reps (1.0: the policies cost nothing; 5.0: the reader'"'"'s query costs 5 times the owner'"'"'s).\n'
         printf '\nLatency, ms (p50 / p99 of every transaction but the first of each client):\n\n'
         printf '| query | owner | member | stranger |\n|---|---:|---:|---:|\n'
         for q in "${QUERIES[@]}"; do
@@ -224,17 +226,17 @@ summarize() {
             for r in "${READERS[@]}"; do printf ' %s / %s |' "$(med "$q" "$r" 5)" "$(med "$q" "$r" 6)"; done
             printf '\n'
         done
-        printf '\nFirst read of a new backend: `SELECT count(*) FROM bpm.tasks` (%s rows for every reader but the stranger), ms, median of %s fresh sessions:\n\n' \
-            "$((2 * CASES))" "$FIRST_READS"
-        printf '| reader | first in the session | second | first - second |\n|---|---:|---:|---:|\n'
+        printf '\nFirst read of a new backend: `SELECT count(*) FROM bpm.tasks`, ms, median of %s fresh sessions:\n\n' \
+            "$FIRST_READS"
+        printf '| reader | rows | first in the session | second | first - second |\n|---|---:|---:|---:|---:|\n'
         for r in "${READERS[@]}"; do
-            awk -F'\t' -v r="$r" '$1 == r { print $3 "\t" $4 }' "$OUT/first_read.tsv" | awk -F'\t' -v r="$r" '
+            awk -F'\t' -v r="$r" '$1 == r { print $3 "\t" $4 "\t" $5 }' "$OUT/first_read.tsv" | awk -F'\t' -v r="$r" '
                 function median(a, n,   i, j, t) {
                     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
                     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
                 }
-                { f[NR] = $1 + 0; s[NR] = $2 + 0; d[NR] = $1 - $2 }
-                END { printf "| %s | %.1f | %.1f | %.1f |\n", r, median(f, NR), median(s, NR), median(d, NR) }'
+                { f[NR] = $1 + 0; s[NR] = $2 + 0; d[NR] = $1 - $2; rows = $3 }
+                END { printf "| %s | %s | %.1f | %.1f | %.1f |\n", r, rows, median(f, NR), median(s, NR), median(d, NR) }'
         done
         printf '\nEvery run (query, reader, rep, tps, p50, p99, transactions, pgbench tps with the first transactions):\n\n```\n'
         cat "$OUT/runs.tsv"
