@@ -3,7 +3,7 @@
 # bench/visibility.sh — case visibility: what row-level security costs readers.
 #
 #   bench/visibility.sh           full: 10,000 open process tasks and 10,000 open
-#                                 cases, 10 s per run, 3 reps (~8 min)
+#                                 cases, 10 s per run, 3 reps (~7 min)
 #   bench/visibility.sh --quick   2,000 and 2,000, 5 s per run, 1 rep (~2 min)
 #
 # Options (after --quick): --cases N (open cases, and as many open process
