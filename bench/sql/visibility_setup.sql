@@ -48,7 +48,7 @@ SELECT bpm.deploy($${"key": "vb_case", "kind": "case", "name": "a case with one 
 -- all the processes first, so that the cases are one run of ids.
 CREATE FUNCTION bench.fill(kind text, n integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM set_config('bpm.actor', 'opener', true);
+    PERFORM bpm.act_as('opener');
     IF kind = 'process' THEN
         PERFORM count(bpm.start('vb_process')) FROM generate_series(1, n);
     ELSE
