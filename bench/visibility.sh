@@ -46,7 +46,7 @@
 # ratios; 1.0 = visibility is free, 3.0 = the reader's query costs 3x).
 #
 # Output: the summary on stdout and in bench/results/tmp/<stamp>-visibility/
-# (summary.md, runs.tsv, first_read.tsv). No timing is asserted anywhere:
+# (summary.md, runs.tsv, first_read.tsv, rows.tsv). No timing is asserted anywhere:
 # the figures are reported, never checked.
 # shellcheck disable=SC2016  # SQL and markdown in single quotes
 set -euo pipefail
