@@ -42,8 +42,10 @@ bpm_spi_run(BpmStatement *stmt, Datum *values, const char *nulls)
 	if (stmt->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs, stmt->argtypes,
-											  (stmt->options & BPM_SPI_GENERIC_PLAN)
-											  ? CURSOR_OPT_GENERIC_PLAN : 0);
+											  ((stmt->options & BPM_SPI_GENERIC_PLAN)
+											   ? CURSOR_OPT_GENERIC_PLAN : 0) |
+											  ((stmt->options & BPM_SPI_CUSTOM_PLAN)
+											   ? CURSOR_OPT_CUSTOM_PLAN : 0));
 
 		if (plan == NULL)
 			elog(ERROR, "pg_bpm: could not prepare \"%s\": %s",

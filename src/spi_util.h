@@ -27,6 +27,8 @@ typedef struct BpmStatement
 #define BPM_SPI_READ_ONLY		0x01
 /* Plan once for any parameters (a statement run for every row of a query). */
 #define BPM_SPI_GENERIC_PLAN	0x02
+/* Plan for each run's parameters (a statement run rarely, whose best plan depends on them). */
+#define BPM_SPI_CUSTOM_PLAN		0x04
 
 extern void bpm_spi_connect(void);
 extern void bpm_spi_finish(void);

@@ -79,6 +79,15 @@ CREATE TABLE bpm.task_store (
 CREATE INDEX task_instance_idx ON bpm.task_store (instance_id, node_id);
 CREATE INDEX task_open_assignee_idx ON bpm.task_store (assignee) WHERE status = 'open';
 CREATE INDEX task_parent_idx ON bpm.task_store (parent_task_id) WHERE parent_task_id IS NOT NULL;
+-- The instances an actor takes part in, read as one set by bpm.may_see
+-- for a query over many cases (src/visibility.c, DIRECT_SQL): a task
+-- assigned to them (open or not), delegated by them, completed by them,
+-- or open for one of their groups. Each keeps that read to the actor's
+-- own tasks instead of the whole task history.
+CREATE INDEX task_assignee_idx ON bpm.task_store (assignee) WHERE assignee IS NOT NULL;
+CREATE INDEX task_owner_idx ON bpm.task_store (owner) WHERE owner IS NOT NULL;
+CREATE INDEX task_completed_by_idx ON bpm.task_store (completed_by) WHERE completed_by IS NOT NULL;
+CREATE INDEX task_open_groups_idx ON bpm.task_store USING gin (candidate_groups) WHERE status = 'open';
 COMMENT ON TABLE bpm.task_store IS 'The rows behind the view bpm.task; written only by the engine';
 COMMENT ON COLUMN bpm.task_store.escalation_of IS 'An escalation task: the overdue task it was opened for (completing it moves no process)';
 COMMENT ON COLUMN bpm.task_store.instance_id IS 'The task''s instance; NULL for a free task (bpm.create_task)';

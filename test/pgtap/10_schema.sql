@@ -275,11 +275,15 @@ SELECT results_eq(
     $$SELECT indexname::text COLLATE "default", indexdef FROM pg_indexes
        WHERE schemaname = 'bpm' AND tablename = 'task_store' ORDER BY 1$$,
     $$VALUES
+      ('task_assignee_idx', 'CREATE INDEX task_assignee_idx ON bpm.task_store USING btree (assignee) WHERE (assignee IS NOT NULL)'),
+      ('task_completed_by_idx', 'CREATE INDEX task_completed_by_idx ON bpm.task_store USING btree (completed_by) WHERE (completed_by IS NOT NULL)'),
       ('task_instance_idx', 'CREATE INDEX task_instance_idx ON bpm.task_store USING btree (instance_id, node_id)'),
       ('task_open_assignee_idx', 'CREATE INDEX task_open_assignee_idx ON bpm.task_store USING btree (assignee) WHERE (status = ''open''::text)'),
+      ('task_open_groups_idx', 'CREATE INDEX task_open_groups_idx ON bpm.task_store USING gin (candidate_groups) WHERE (status = ''open''::text)'),
+      ('task_owner_idx', 'CREATE INDEX task_owner_idx ON bpm.task_store USING btree (owner) WHERE (owner IS NOT NULL)'),
       ('task_parent_idx', 'CREATE INDEX task_parent_idx ON bpm.task_store USING btree (parent_task_id) WHERE (parent_task_id IS NOT NULL)'),
       ('task_store_pkey', 'CREATE UNIQUE INDEX task_store_pkey ON bpm.task_store USING btree (id)')$$,
-    'bpm.task_store has exactly its primary key and the instance, open-assignee and subtask indexes');
+    'bpm.task_store has exactly its primary key, the instance, open-assignee and subtask indexes, and those of an actor''s tasks (assignee, owner, completer, open groups)');
 
 -- ------------------------------------------------------------ functions
 SELECT functions_are('bpm', ARRAY[

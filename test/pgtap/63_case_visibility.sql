@@ -33,6 +33,11 @@
 --   links       link_cases refuses when either end is not visible; the
 --               row of a link is in bpm.case_link for who sees one end,
 --               but bpm.case_links shows the link only to who sees both
+--   many        a query over 150 cases (past the point where bpm.may_see
+--               reads the actor's participation as one set) sees, for a
+--               role holder, a candidate, a completer, the owner of a
+--               delegated task and a stranger, exactly what bpm.may_see
+--               answers for each case alone and what the rule says
 --
 -- The superuser that runs this file is an operator: row-level security
 -- does not apply to it (it owns the tables) and bpm.may_see is true for it.
@@ -40,7 +45,7 @@
 -- with bpm.actor unset, so that the actor is the role. Runs in its own
 -- database (test/run), in one transaction; ids are kept by name in ids.
 BEGIN;
-SELECT plan(193);
+SELECT plan(209);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 RESET bpm.actor;
@@ -556,6 +561,106 @@ SELECT is((SELECT count(*) FROM bpm.case_links WHERE pg_temp.id('cs') IN (case_i
 RESET ROLE;
 SELECT is((SELECT count(*) FROM bpm.case_link WHERE pg_temp.id('cs') IN (case_id, linked_case_id)), 1::bigint,
     'the refused unlink left the link');
+
+-- ============================================================== many cases: the set
+-- A query over more cases than src/visibility.c's DIRECT_SET_AFTER (64)
+-- answers the first of them one participation query each, then reads the
+-- actor's direct participation as one set. 150 cases m1..m150 opened by
+-- vis_owner, with a part in some of them for
+--   vis_many_role    the role helper in every 3rd
+--   vis_many_cand    group vis_many_grp of an open task in every 4th, but
+--                    not in every 8th, where vis_many_done completed it
+--   vis_many_done    also in vis_many_grp: the completer in every 8th
+--                    (and a candidate in the other 4th)
+--   vis_many_deleg   the owner of a task it delegated in every 7th
+-- and none for vis_stranger. Each reads the 150 in one statement (the set
+-- path), and must see what bpm.may_see answers for each case alone (a
+-- fresh cache each time, so one participation query each: the reader
+-- alternates with another role, which empties it) and what the rule says
+-- when the superuser computes it.
+CREATE ROLE vis_many_role NOLOGIN;
+CREATE ROLE vis_many_cand NOLOGIN;
+CREATE ROLE vis_many_done NOLOGIN;
+CREATE ROLE vis_many_deleg NOLOGIN;
+INSERT INTO bpm.actor_group VALUES ('vis_many_cand', 'vis_many_grp'), ('vis_many_done', 'vis_many_grp');
+SET ROLE vis_owner;
+INSERT INTO ids SELECT 'm' || i, bpm.open_case('vis_simple') FROM generate_series(1, 150) i;
+DO $$
+BEGIN
+    PERFORM bpm.grant_case_role(pg_temp.id('m' || i), 'helper', 'vis_many_role')
+       FROM generate_series(3, 150, 3) i;
+    INSERT INTO ids SELECT 'mg' || i, bpm.add_task(pg_temp.id('m' || i), 'For the group',
+                                                   candidate_groups => '{vis_many_grp}')
+      FROM generate_series(4, 150, 4) i;
+    INSERT INTO ids SELECT 'md' || i, bpm.add_task(pg_temp.id('m' || i), 'To delegate', 'vis_many_deleg')
+      FROM generate_series(7, 150, 7) i;
+END $$;
+SET ROLE vis_many_done;
+SELECT count(bpm.complete_task(pg_temp.id('mg' || i))) FROM generate_series(8, 150, 8) i;
+SET ROLE vis_many_deleg;
+SELECT count(bpm.delegate(pg_temp.id('md' || i), 'vis_many_role')) FROM generate_series(7, 150, 7) i;
+RESET ROLE;
+CREATE TEMP TABLE many AS SELECT array_agg(id ORDER BY id) AS ids FROM ids WHERE name ~ '^m[0-9]+$';
+GRANT SELECT ON many TO PUBLIC;
+-- The cases of many a role sees in one statement.
+CREATE FUNCTION pg_temp.many_seen_as(who text) RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE seen bigint[];
+BEGIN
+    PERFORM set_config('role', who, true);
+    SELECT array_agg(i.id ORDER BY i.id) INTO seen FROM bpm.instance i, many WHERE i.id = ANY (many.ids);
+    PERFORM set_config('role', 'none', true);
+    RETURN coalesce(seen, '{}');
+END $$;
+-- ... asking bpm.may_see for each case alone: before each, bpm.may_see
+-- answers another role (alt), which empties the answers of this snapshot.
+CREATE FUNCTION pg_temp.many_one_by_one(who text, alt text) RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE seen bigint[] := '{}'; c bigint;
+BEGIN
+    FOREACH c IN ARRAY (SELECT ids FROM many) LOOP
+        PERFORM set_config('role', alt, true);
+        PERFORM bpm.may_see(c);
+        PERFORM set_config('role', who, true);
+        IF bpm.may_see(c) THEN
+            seen := seen || c;
+        END IF;
+    END LOOP;
+    PERFORM set_config('role', 'none', true);
+    RETURN seen;
+END $$;
+-- ... by the rule, computed by the superuser (the cases of many have no case above them).
+CREATE FUNCTION pg_temp.many_by_rule(who text) RETURNS bigint[] LANGUAGE sql AS $$
+    SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM unnest((SELECT ids FROM many)) c
+     WHERE EXISTS (SELECT FROM bpm.case_role r WHERE r.case_id = c AND r.actor = who)
+        OR EXISTS (SELECT FROM bpm.task_store t WHERE t.instance_id = c
+                     AND (who IN (t.assignee, t.owner, t.completed_by)
+                          OR (t.status = 'open' AND EXISTS (SELECT FROM bpm.actor_group g
+                                                             WHERE g.actor = who
+                                                               AND g.group_name = ANY (t.candidate_groups)))))
+$$;
+-- Which of m1..m150 these are.
+CREATE FUNCTION pg_temp.many_numbers(cases bigint[]) RETURNS int[] LANGUAGE sql AS $$
+    SELECT coalesce(array_agg(substr(name, 2)::int ORDER BY substr(name, 2)::int), '{}')
+      FROM ids WHERE name ~ '^m[0-9]+$' AND id = ANY (cases)
+$$;
+
+SELECT cmp_ok((SELECT cardinality(ids) FROM many), '>', 2 * 64,
+    'many cases: more than twice DIRECT_SET_AFTER, so that most are answered by the set');
+CREATE TEMP TABLE many_seen AS
+SELECT who, alt, expected, what, pg_temp.many_seen_as(who) AS seen
+  FROM (VALUES ('vis_many_role', 'vis_stranger',
+                ARRAY(SELECT i FROM generate_series(1, 150) i WHERE i % 3 = 0 OR i % 7 = 0),
+                'the holder of a role (and delegate) sees in one statement the cases of its roles and tasks'),
+               ('vis_many_cand', 'vis_stranger', ARRAY(SELECT i FROM generate_series(4, 150, 4) i WHERE i % 8 <> 0),
+                'a candidate sees those of the open tasks of its group, not those completed'),
+               ('vis_many_done', 'vis_stranger', ARRAY(SELECT i FROM generate_series(4, 150, 4) i),
+                'the completer sees those it completed and those open for its group'),
+               ('vis_many_deleg', 'vis_stranger', ARRAY(SELECT i FROM generate_series(7, 150, 7) i),
+                'the owner of a delegated task sees those of its tasks'),
+               ('vis_stranger', 'vis_many_role', '{}'::int[], 'a stranger sees none')) v(who, alt, expected, what);
+SELECT is(pg_temp.many_numbers(seen), expected, 'many cases: ' || what) FROM many_seen ORDER BY who;
+SELECT is(seen, pg_temp.many_one_by_one(who, alt), format('... %s: as bpm.may_see answers for each case alone', who))
+  FROM many_seen ORDER BY who;
+SELECT is(seen, pg_temp.many_by_rule(who), format('... %s: as the rule says', who)) FROM many_seen ORDER BY who;
 
 SELECT * FROM finish();
 ROLLBACK;
