@@ -17,10 +17,12 @@
  * call bpm_require_may_see before they act.
  *
  * The policies call bpm.may_see for every row that a role other than an
- * operator reads, so two caches keep it cheap:
+ * operator reads, so caches keep it cheap, and a row they answer costs no
+ * query, no SPI connection and no switch of identity:
  *  - the scope of an instance (the cases above it) never changes once it
  *    is created (parent_id and kind are set in the creating transaction),
- *    so it is kept for the life of the backend;
+ *    so it is kept for the life of the backend (until bpm.instance itself
+ *    changes, e.g. DROP EXTENSION);
  *  - whether the actor participates is kept for one snapshot: all the rows
  *    of one query share the answer, as they share the snapshot;
  *  - a query over many instances (a worklist over thousands of cases)
@@ -40,6 +42,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -126,6 +129,7 @@ typedef struct Seen
 static MemoryContext scope_cxt = NULL;
 static HTAB *scope_cache = NULL;
 static Oid	scope_cache_relid = InvalidOid; /* bpm.instance when it was filled */
+static bool scope_cache_stale = true;	/* set by a relcache invalidation of it */
 
 static MemoryContext seen_cxt = NULL;
 static HTAB *seen_cache = NULL;
@@ -167,38 +171,71 @@ new_cache(MemoryContext cxt, const char *name, Size entry_size)
 }
 
 /*
- * The scope of an instance, from the cache or read (as the owner, SPI
+ * Relcache callback: bpm.instance changed (or every relation did). Its ids
+ * may now name other instances (DROP and CREATE EXTENSION), so the scopes
+ * are read again. VACUUM and ANALYZE of it also get here: rare enough.
+ */
+static void
+scope_cache_invalidate(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == scope_cache_relid)
+		scope_cache_stale = true;
+}
+
+/* The scope of an instance if it is known: no catalog access, no query. */
+static bool
+scope_lookup(int64 instance_id, Scope *scope)
+{
+	Scope	   *entry;
+
+	if (scope_cache_stale || scope_cache == NULL)
+		return false;
+	entry = hash_search(scope_cache, &instance_id, HASH_FIND, NULL);
+	if (entry)
+		*scope = *entry;
+	return entry != NULL;
+}
+
+/* An empty scope cache, for the bpm.instance of now. */
+static void
+scope_cache_renew(void)
+{
+	static bool callback_registered = false;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(scope_cache_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
+	if (scope_cxt == NULL)
+		scope_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm instance scopes",
+										  ALLOCSET_DEFAULT_SIZES);
+	scope_cache = new_cache(scope_cxt, "pg_bpm instance scopes", sizeof(Scope));
+	scope_cache_relid = get_relname_relid("instance", get_namespace_oid("bpm", false));
+	scope_cache_stale = false;
+}
+
+/*
+ * Read the scope of an instance and remember it (as the owner, SPI
  * connected): the instance and the cases above it, followed up parent_id
  * one primary-key lookup at a time (chains are short). An instance that
  * does not exist, or not yet in this snapshot, has no scope and is not
  * remembered.
  */
 static Scope
-scope_of(int64 instance_id)
+scope_read(int64 instance_id)
 {
 	static BpmStatement up = {PARENT_SQL, 1, {INT8OID}, BPM_SPI_READ_ONLY | BPM_SPI_GENERIC_PLAN};
-	Oid			relid = get_relname_relid("instance", get_namespace_oid("bpm", false));
 	Scope		found = {instance_id, 0, (Datum) 0};
-	Scope	   *entry;
 	int			room = 4;
 	Datum	   *ids = palloc(sizeof(Datum) * room);
 	int			nids = 0;
 	bool		under_case = false;
 	int64		id;
 
-	if (scope_cache == NULL || relid != scope_cache_relid ||
+	if (scope_cache_stale || scope_cache == NULL ||
 		hash_get_num_entries(scope_cache) >= SCOPE_CACHE_MAX)
-	{
-		if (scope_cxt == NULL)
-			scope_cxt = AllocSetContextCreate(CacheMemoryContext, "pg_bpm instance scopes",
-											  ALLOCSET_DEFAULT_SIZES);
-		scope_cache = new_cache(scope_cxt, "pg_bpm instance scopes", sizeof(Scope));
-		scope_cache_relid = relid;
-	}
-	entry = hash_search(scope_cache, &instance_id, HASH_FIND, NULL);
-	if (entry)
-		return *entry;
-
+		scope_cache_renew();
 	for (id = instance_id; id != 0; id = bpm_spi_int64(0, 2))
 	{
 		Datum		arg = Int64GetDatum(id);
@@ -227,9 +264,17 @@ scope_of(int64 instance_id)
 		found.nids = nids;
 		MemoryContextSwitchTo(old);
 	}
-	entry = hash_search(scope_cache, &instance_id, HASH_ENTER, NULL);
-	*entry = found;
+	*(Scope *) hash_search(scope_cache, &instance_id, HASH_ENTER, NULL) = found;
 	return found;
+}
+
+/* The scope of an instance, known or read (as the owner, SPI connected). */
+static Scope
+scope_of(int64 instance_id)
+{
+	Scope		scope;
+
+	return scope_lookup(instance_id, &scope) ? scope : scope_read(instance_id);
 }
 
 /* Does the actor participate in the scope? (As the owner, SPI connected.) */
@@ -272,7 +317,7 @@ direct_set_of(const char *actor)
 static bool
 participates_by_set(const Scope *scope, HTAB *set)
 {
-	/* scope_of built the array: one dimension, no nulls, so no null bitmap */
+	/* scope_read built the array: one dimension, no nulls, so no null bitmap */
 	ArrayType  *ids = DatumGetArrayTypeP(scope->ids);
 	const int64 *id = (const int64 *) ((char *) ids + ARR_OVERHEAD_NONULLS(1));
 
@@ -373,11 +418,23 @@ seen_for(Snapshot snap, Oid userid, const char *actor)
 	return seen_cache;
 }
 
+/* Act as the owner with SPI connected, once per call of bpm.may_see at most. */
+static void
+enter_once(bool *entered, BpmIdentity *saved)
+{
+	if (*entered)
+		return;
+	bpm_become(bpm_schema_owner(), saved);
+	bpm_spi_connect();
+	*entered = true;
+}
+
 /*
  * bpm.may_see(instance_id bigint) RETURNS boolean
  *
  * May the current actor see the instance, and what belongs to it? The
  * row-level security policies call it; it reads in the query's snapshot.
+ * Only what the caches do not know is read, as the owner.
  */
 PG_FUNCTION_INFO_V1(bpm_may_see);
 Datum
@@ -389,36 +446,44 @@ bpm_may_see(PG_FUNCTION_ARGS)
 	char	   *actor = bpm_current_actor_name();	/* before the switch: the caller's */
 	Oid			userid = GetUserId();
 	BpmIdentity saved;
+	bool		entered = false;
 	Scope		scope;
 	HTAB	   *answers;
 	Seen	   *seen;
 	bool		visible = true;
 
-	bpm_become(bpm_schema_owner(), &saved);
-	bpm_spi_connect();
-	scope = scope_of(instance_id);
+	if (!scope_lookup(instance_id, &scope))
+	{
+		enter_once(&entered, &saved);
+		scope = scope_read(instance_id);
+	}
 	if (scope.nids > 0 && !bpm_is_operator(userid))
 	{
 		answers = ActiveSnapshotSet() ? seen_for(GetActiveSnapshot(), userid, actor) : NULL;
 		seen = answers ? hash_search(answers, &instance_id, HASH_FIND, NULL) : NULL;
 		if (seen)
 			visible = seen->visible;
-		else if (answers && (direct_set != NULL ||
-							 hash_get_num_entries(answers) >= DIRECT_SET_AFTER))
+		else if (answers && direct_set != NULL)
+			visible = participates_by_set(&scope, direct_set);
+		else if (answers && hash_get_num_entries(answers) >= DIRECT_SET_AFTER)
 		{
-			if (direct_set == NULL)
-				direct_set = direct_set_of(actor);
+			enter_once(&entered, &saved);
+			direct_set = direct_set_of(actor);
 			visible = participates_by_set(&scope, direct_set);
 		}
 		else
 		{
+			enter_once(&entered, &saved);
 			visible = participates(&scope, actor, &in_snapshot);
 			if (answers)
 				((Seen *) hash_search(answers, &instance_id, HASH_ENTER, NULL))->visible = visible;
 		}
 	}
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	if (entered)
+	{
+		bpm_spi_finish();
+		bpm_restore_identity(&saved);
+	}
 	PG_RETURN_BOOL(visible);
 }
 

@@ -45,7 +45,7 @@
 -- with bpm.actor unset, so that the actor is the role. Runs in its own
 -- database (test/run), in one transaction; ids are kept by name in ids.
 BEGIN;
-SELECT plan(209);
+SELECT plan(212);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 RESET bpm.actor;
@@ -661,6 +661,25 @@ SELECT is(pg_temp.many_numbers(seen), expected, 'many cases: ' || what) FROM man
 SELECT is(seen, pg_temp.many_one_by_one(who, alt), format('... %s: as bpm.may_see answers for each case alone', who))
   FROM many_seen ORDER BY who;
 SELECT is(seen, pg_temp.many_by_rule(who), format('... %s: as the rule says', who)) FROM many_seen ORDER BY who;
+
+-- ============================================================== a new extension, the same ids
+-- The scope of an instance is remembered for the backend's life; after
+-- DROP and CREATE EXTENSION the same id names another instance. Here the
+-- lowest case id becomes a plain process, which a stranger sees.
+SELECT min(id) AS reused FROM bpm.instance WHERE kind = 'case' \gset
+SET ROLE vis_stranger;
+SELECT is(bpm.may_see(:reused), false, 'before: a stranger may not see the case with the lowest id');
+RESET ROLE;
+DROP EXTENSION pg_bpm CASCADE;
+CREATE EXTENSION pg_bpm;
+SELECT setval(pg_get_serial_sequence('bpm.instance', 'id'), :reused, false) IS NOT NULL AS sequence_set \gset
+SELECT bpm.deploy('{"key": "vis_again", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task"}, {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}') IS NOT NULL AS deployed \gset
+SELECT is(bpm.start('vis_again'), :reused::bigint, 'after DROP and CREATE EXTENSION a process gets that id');
+SET ROLE vis_stranger;
+SELECT is(bpm.may_see(:reused), true, '... and the stranger sees it: the scopes of the old extension are gone');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
