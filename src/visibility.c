@@ -147,6 +147,7 @@ static struct
 	bool		suboverflowed;
 	bool		takenDuringRecovery;
 	Oid			userid;
+	bool		is_operator;	/* of userid: then every answer is yes */
 	char	   *actor;
 } seen_tag;
 
@@ -396,6 +397,7 @@ tag_remember(Snapshot snap, Oid userid, const char *actor)
 	seen_tag.subxcnt = sub_xids(snap);
 	seen_tag.subxip = copy_xids(snap->subxip, seen_tag.subxcnt);
 	seen_tag.userid = userid;
+	seen_tag.is_operator = bpm_is_operator(userid);
 	seen_tag.actor = MemoryContextStrdup(seen_cxt, actor);
 }
 
@@ -457,11 +459,13 @@ bpm_may_see(PG_FUNCTION_ARGS)
 		enter_once(&entered, &saved);
 		scope = scope_read(instance_id);
 	}
-	if (scope.nids > 0 && !bpm_is_operator(userid))
+	if (scope.nids > 0)
 	{
 		answers = ActiveSnapshotSet() ? seen_for(GetActiveSnapshot(), userid, actor) : NULL;
 		seen = answers ? hash_search(answers, &instance_id, HASH_FIND, NULL) : NULL;
-		if (seen)
+		if (answers ? seen_tag.is_operator : bpm_is_operator(userid))
+			visible = true;
+		else if (seen)
 			visible = seen->visible;
 		else if (answers && direct_set != NULL)
 			visible = participates_by_set(&scope, direct_set);
