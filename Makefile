@@ -2,14 +2,19 @@
 #
 # The install script of the current version is generated from the concept
 # files in src/sql/ (one per concept, applied in name order). Released
-# versions are frozen: when 0.2.0 is cut, pg_bpm--0.1.0.sql is committed as
-# it was generated and an upgrade script pg_bpm--0.1.0--0.2.0.sql is added.
+# versions are frozen in src/sql/versions/: the install script of each
+# release as it was generated (pg_bpm--0.1.0.sql), and one upgrade script
+# from each release to the next (pg_bpm--0.1.0--0.2.0.sql). A change to the
+# SQL of the current version goes into its concept file and into the upgrade
+# script from the last release; test/t/050_upgrade.pl checks that the two
+# agree.
 
 EXTENSION  = pg_bpm
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = pg_bpm
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA_built = pg_bpm--$(EXTVERSION).sql
+DATA       = $(sort $(wildcard src/sql/versions/*.sql))
 EXTRA_CLEAN = pg_bpm--$(EXTVERSION).sql
 
 PG_CPPFLAGS = -I$(srcdir)/src

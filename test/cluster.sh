@@ -145,7 +145,7 @@ build_install() {
 installed_up_to_date() {
     local sharedir="$1" f
     cmp -s "$PGBPM_ROOT/pg_bpm.so" "$PG_PKGLIBDIR/pg_bpm.so" || return 1
-    for f in "$PGBPM_ROOT"/pg_bpm.control "$PGBPM_ROOT"/pg_bpm--*.sql; do
+    for f in "$PGBPM_ROOT"/pg_bpm.control "$PGBPM_ROOT"/pg_bpm--*.sql "$PGBPM_ROOT"/src/sql/versions/*.sql; do
         cmp -s "$f" "$sharedir/$(basename "$f")" || return 1
     done
 }
