@@ -12,12 +12,14 @@
 EXTENSION  = pg_bpm
 EXTVERSION = 0.2.0
 MODULE_big = pg_bpm
-OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# src/ has a folder per subsystem (src/README.md); pg_bpm.c sits at its root.
+SUBSYSTEMS = util time security audit expr definition process case task job worker
+OBJS       = src/pg_bpm.o $(patsubst %.c,%.o,$(sort $(wildcard $(addsuffix /*.c,$(addprefix src/,$(SUBSYSTEMS))))))
 DATA_built = pg_bpm--$(EXTVERSION).sql
 DATA       = $(sort $(wildcard src/sql/versions/*.sql))
 EXTRA_CLEAN = pg_bpm--$(EXTVERSION).sql
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src $(addprefix -I$(srcdir)/src/,$(SUBSYSTEMS))
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 
 # pg_regress transcripts: one per feature area in sql/, output in expected/.
@@ -29,7 +31,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*/*.h)
 
 pg_bpm--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
