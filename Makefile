@@ -19,7 +19,7 @@ DATA_built = pg_bpm--$(EXTVERSION).sql
 DATA       = $(sort $(wildcard src/sql/versions/*.sql))
 EXTRA_CLEAN = pg_bpm--$(EXTVERSION).sql
 
-PG_CPPFLAGS = -I$(srcdir)/src $(addprefix -I$(srcdir)/src/,$(SUBSYSTEMS))
+PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 
 # pg_regress transcripts: one per feature area in sql/, output in expected/.

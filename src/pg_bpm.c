@@ -10,10 +10,10 @@
 
 #include "fmgr.h"
 
-#include "actor.h"
-#include "compat.h"
-#include "schedule.h"
-#include "workers.h"
+#include "security/actor.h"
+#include "util/compat.h"
+#include "time/clock.h"
+#include "worker/workers.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,6 +23,6 @@ void
 _PG_init(void)
 {
 	bpm_actor_init();
-	bpm_schedule_init();
+	bpm_clock_init();
 	bpm_workers_init();
 }

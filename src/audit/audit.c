@@ -1,5 +1,5 @@
 /*
- * src/audit.c
+ * src/audit/audit.c
  *
  * Event log writes, the hash chain, its verification, and the guard that
  * keeps bpm.event append-only.
@@ -22,9 +22,9 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "audit.h"
-#include "spi_util.h"
+#include "security/actor.h"
+#include "audit/audit.h"
+#include "util/spi_util.h"
 
 /* The content of an event as hashed; NULL strings and zero ids are absent. */
 typedef struct EventContent

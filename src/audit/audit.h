@@ -1,5 +1,5 @@
 /*
- * src/audit.h
+ * src/audit/audit.h
  *
  * The event log: every state change is one row of bpm.event, whose SHA-256
  * covers its content and the hash of the previous event of the same

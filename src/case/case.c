@@ -1,5 +1,5 @@
 /*
- * src/case.c
+ * src/case/case.c
  *
  * The lifecycle of plan items (CMMN 1.1, in snake case), one bpm.plan_item
  * row per occurrence:
@@ -28,10 +28,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "case.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "case/case.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 static void create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now);
 static void complete_stage(BpmCaseRun *run, BpmItem *stage);

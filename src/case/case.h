@@ -1,5 +1,5 @@
 /*
- * src/case.h
+ * src/case/case.h
  *
  * Cases (CMMN): a case is an instance (kind 'case') whose data is the case
  * file, with one bpm.plan_item row per occurrence of a plan item. See
@@ -8,7 +8,7 @@
 #ifndef BPM_CASE_H
 #define BPM_CASE_H
 
-#include "engine.h"
+#include "process/engine.h"
 
 /* The node_id of a task added to a case at run time, outside its plan (bpm.add_task). */
 #define BPM_AD_HOC_TASK "ad_hoc"

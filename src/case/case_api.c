@@ -1,5 +1,5 @@
 /*
- * src/case_api.c
+ * src/case/case_api.c
  *
  * The SQL functions of cases: open, change the case file, start, plan,
  * disable and re-enable items, trigger user listeners, close and reopen.
@@ -18,11 +18,11 @@
 #include "utils/timestamp.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "case.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 /* Lock a case for a change; 42704 / 42809 / 55000 as for instances. */
 static void

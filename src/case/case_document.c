@@ -1,5 +1,5 @@
 /*
- * src/case_document.c
+ * src/case/case_document.c
  *
  * Documents of a case. bpm.attach stores a document's content with its
  * size and SHA-256, bpm.attach_url a reference to a document kept
@@ -23,11 +23,11 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "case.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 static bool
 blank(const char *s)

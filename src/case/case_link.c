@@ -1,5 +1,5 @@
 /*
- * src/case_link.c
+ * src/case/case_link.c
  *
  * Links between cases: related, duplicate, parent and child. One row of
  * bpm.case_link per linked pair, read as "case_id is <kind> of
@@ -24,12 +24,12 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 /* The kinds link_cases accepts: the stored kind, and whether the pair turns around. */
 typedef struct LinkKind

@@ -1,5 +1,5 @@
 /*
- * src/case_role.c
+ * src/case/case_role.c
  *
  * Case roles: who works on a case. A case definition names its "roles"
  * ("owner" is always one); people hold roles per case (bpm.case_role).
@@ -17,12 +17,12 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "actor.h"
-#include "case.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 char *
 bpm_case_role_group(int64 case_id, const char *role)

@@ -1,5 +1,5 @@
 /*
- * src/case_sentry.c
+ * src/case/case_sentry.c
  *
  * How a case reacts: every plan item transition and every change of a
  * case-file field is an on-part that happened ("triage.complete",
@@ -22,9 +22,9 @@
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 
-#include "case.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
+#include "case/case.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
 
 /* More on-parts than this in one change means the sentries feed each other. */
 #define MAX_CASE_STEPS	10000

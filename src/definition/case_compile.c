@@ -1,5 +1,5 @@
 /*
- * src/case_compile.c
+ * src/definition/case_compile.c
  *
  * Compiling a case definition ("kind": "case", see docs/cases.md) into the
  * same BpmGraph a process compiles to: its plan items are the nodes (a
@@ -18,9 +18,9 @@
 
 #include "utils/jsonb.h"
 
-#include "definition.h"
-#include "jsonb_util.h"
-#include "properties.h"
+#include "definition/definition.h"
+#include "util/jsonb_util.h"
+#include "definition/properties.h"
 
 #define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)
 

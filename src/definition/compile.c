@@ -1,5 +1,5 @@
 /*
- * src/compile.c
+ * src/definition/compile.c
  *
  * Compile the JSON form of a process definition into a BpmGraph, checking
  * everything a deployment must satisfy: the elements and their properties
@@ -16,9 +16,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonpath.h"
 
-#include "definition.h"
-#include "jsonb_util.h"
-#include "properties.h"
+#include "definition/definition.h"
+#include "util/jsonb_util.h"
+#include "definition/properties.h"
 
 #define DEFAULT_PRIORITY	50
 #define DEFAULT_RETRIES		3

@@ -1,5 +1,5 @@
 /*
- * src/definition.c
+ * src/definition/definition.c
  *
  * bpm.deploy, and the per-backend cache of compiled definitions.
  *
@@ -26,12 +26,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "actor.h"
-#include "audit.h"
-#include "definition.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "start_timer.h"
+#include "security/actor.h"
+#include "audit/audit.h"
+#include "definition/definition.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "process/start_timer.h"
 
 /* First key of the advisory locks pg_bpm takes: 'bpm' in ASCII. */
 #define BPM_ADVISORY_CLASS 0x62706d

@@ -1,5 +1,5 @@
 /*
- * src/definition.h
+ * src/definition/definition.h
  *
  * A process definition compiled into an in-memory graph. Compilation
  * validates the JSON form (see docs/definitions.md) and is the only parser:
@@ -13,8 +13,8 @@
 #include "utils/jsonpath.h"
 #include "utils/timestamp.h"
 
-#include "cron.h"
-#include "recurrence.h"
+#include "time/cron.h"
+#include "time/recurrence.h"
 
 typedef enum BpmNodeKind
 {

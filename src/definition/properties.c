@@ -1,5 +1,5 @@
 /*
- * src/properties.c
+ * src/definition/properties.c
  *
  * Typed properties of definition elements, checked as they are read. Every
  * violation is SQLSTATE 42P17 naming the definition and the element (42883
@@ -21,10 +21,10 @@
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 
-#include "jsonb_util.h"
-#include "properties.h"
-#include "recurrence.h"
-#include "spi_util.h"
+#include "util/jsonb_util.h"
+#include "definition/properties.h"
+#include "time/recurrence.h"
+#include "util/spi_util.h"
 
 #define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)
 

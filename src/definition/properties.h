@@ -1,5 +1,5 @@
 /*
- * src/properties.h
+ * src/definition/properties.h
  *
  * Reading the properties of a definition's elements: typed values
  * (strings, integers, lists, durations), jsonpaths and conditions, and
@@ -9,7 +9,7 @@
 #ifndef BPM_PROPERTIES_H
 #define BPM_PROPERTIES_H
 
-#include "definition.h"
+#include "definition/definition.h"
 
 /* 42P17 'definition "<key>": <message>' */
 #define bpm_invalid_definition(key, ...) \

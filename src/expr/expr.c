@@ -1,5 +1,5 @@
 /*
- * src/expr.c
+ * src/expr/expr.c
  *
  * Conditions and value paths: SQL/JSON path expressions evaluated against
  * the instance data with PostgreSQL's own jsonpath engine, in silent mode,
@@ -12,8 +12,8 @@
 #include "utils/jsonb.h"
 #include "utils/jsonpath.h"
 
-#include "engine.h"
-#include "jsonb_util.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
 
 /* Is the predicate true for data? Unknown (null) counts as false. */
 bool

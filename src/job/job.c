@@ -1,5 +1,5 @@
 /*
- * src/job.c
+ * src/job/job.c
  *
  * Jobs: work that a token waits for. External service tasks wait on a
  * bpm.job row (kind "external") that workers in any language fetch and
@@ -27,7 +27,7 @@
  * fetch_and_lock skips jobs whose row or instance is locked (SKIP LOCKED),
  * so two workers never get the same job and never wait for each other.
  * A job becoming fetchable sends NOTIFY bpm_jobs with its topic, at commit.
- * Due dates and lock expiry are measured on the engine's clock (schedule.h).
+ * Due dates and lock expiry are measured on the engine's clock (time/clock.h).
  */
 #include "postgres.h"
 
@@ -39,13 +39,13 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "actor.h"
-#include "boundary.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "process/boundary.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 typedef struct JobRow
 {

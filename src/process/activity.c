@@ -1,5 +1,5 @@
 /*
- * src/activity.c
+ * src/process/activity.c
  *
  * What entering an activity does. A user task writes a bpm.task_store row;
  * a service task, a timer or an async continuation writes a bpm.job row
@@ -25,11 +25,11 @@
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 /* The text of a scalar jsonb (a string without quotes), or NULL. */
 static char *

@@ -1,5 +1,5 @@
 /*
- * src/boundary.c
+ * src/process/boundary.c
  *
  * Boundary events (see boundary.h). A timer boundary event is a bpm.job of
  * kind "boundary" whose node is the boundary event and whose token is the
@@ -28,12 +28,12 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "boundary.h"
-#include "jsonb_util.h"
-#include "recurrence.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "security/actor.h"
+#include "process/boundary.h"
+#include "util/jsonb_util.h"
+#include "time/recurrence.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 /* Arm the timer boundary events of the activity token_id has just entered. */
 void

@@ -1,5 +1,5 @@
 /*
- * src/boundary.h
+ * src/process/boundary.h
  *
  * Boundary events: arming the timers of an activity a token enters,
  * firing them when their jobs fall due (re-arming a cycle), the deadline
@@ -10,7 +10,7 @@
 #ifndef BPM_BOUNDARY_H
 #define BPM_BOUNDARY_H
 
-#include "engine.h"
+#include "process/engine.h"
 
 /* SQLSTATE of a BPMN error: RAISE EXCEPTION 'CODE' USING ERRCODE = 'BPMNE' */
 #define BPM_ERRCODE_BPMN_ERROR MAKE_SQLSTATE('B','P','M','N','E')

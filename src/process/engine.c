@@ -1,5 +1,5 @@
 /*
- * src/engine.c
+ * src/process/engine.c
  *
  * The step loop: move the tokens of one locked instance until every token
  * rests (at a task, a join or inside a sub-process) or is consumed. The
@@ -21,12 +21,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "boundary.h"
-#include "case.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "process/boundary.h"
+#include "case/case.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 /* A step that enters more nodes than this without resting is a loop. */
 #define MAX_STEPS_PER_RUN 10000

@@ -1,5 +1,5 @@
 /*
- * src/engine.h
+ * src/process/engine.h
  *
  * The engine moves the tokens of one locked instance through its graph.
  * Every entry point first locks the instance row (bpm_instance_lock), then
@@ -19,8 +19,8 @@
 #ifndef BPM_ENGINE_H
 #define BPM_ENGINE_H
 
-#include "audit.h"
-#include "definition.h"
+#include "audit/audit.h"
+#include "definition/definition.h"
 
 typedef struct BpmInstance
 {

@@ -1,5 +1,5 @@
 /*
- * src/gateway.c
+ * src/process/gateway.c
  *
  * Deciding gateways. An exclusive gateway takes the first outgoing flow, in
  * definition order, whose condition holds, else its default; an inclusive
@@ -10,7 +10,7 @@
  */
 #include "postgres.h"
 
-#include "engine.h"
+#include "process/engine.h"
 
 int
 bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen)

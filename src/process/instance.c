@@ -1,5 +1,5 @@
 /*
- * src/instance.c
+ * src/process/instance.c
  *
  * The instance row: create, lock, merge data, end, save. The row lock is
  * the first lock every engine write takes (SELECT ... FOR NO KEY UPDATE), so
@@ -13,11 +13,11 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "case.h"
-#include "engine.h"
-#include "schedule.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
+#include "case/case.h"
+#include "process/engine.h"
+#include "time/clock.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
 
 /*
  * Instances whose engine step is running user code (a script task). That

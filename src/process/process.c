@@ -1,5 +1,5 @@
 /*
- * src/process.c
+ * src/process/process.c
  *
  * bpm.start and bpm.cancel: the SQL entry points that create and end
  * process instances. Each runs the engine as the owner of the bpm schema,
@@ -11,12 +11,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "case.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 /*
  * bpm.start(key text, data jsonb DEFAULT '{}', business_key text DEFAULT NULL) RETURNS bigint

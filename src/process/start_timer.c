@@ -1,5 +1,5 @@
 /*
- * src/start_timer.c
+ * src/process/start_timer.c
  *
  * Timer start events: a process whose start event has a timer starts
  * instances by itself.
@@ -25,12 +25,12 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
-#include "audit.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "start_timer.h"
+#include "audit/audit.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "process/start_timer.h"
 
 /*
  * The first occurrence of a start timer at or after 'from', given the one

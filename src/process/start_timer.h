@@ -1,5 +1,5 @@
 /*
- * src/start_timer.h
+ * src/process/start_timer.h
  *
  * Timer start events: processes that start instances by themselves. See
  * start_timer.c.
@@ -9,7 +9,7 @@
 
 #include "utils/elog.h"
 
-#include "definition.h"
+#include "definition/definition.h"
 
 typedef struct BpmStartTimerJob
 {

@@ -1,5 +1,5 @@
 /*
- * src/actor.c
+ * src/security/actor.c
  *
  * The acting user and the identity switch of the engine. See actor.h.
  *
@@ -41,8 +41,8 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "actor.h"
-#include "spi_util.h"
+#include "security/actor.h"
+#include "util/spi_util.h"
 
 static char *actor_setting = NULL;
 

@@ -1,5 +1,5 @@
 /*
- * src/actor.h
+ * src/security/actor.h
  *
  * Who acts, and the engine's identity. The actor of every event is the
  * setting bpm.actor when an application sets it (bpm.act_as), else the

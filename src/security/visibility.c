@@ -1,5 +1,5 @@
 /*
- * src/visibility.c
+ * src/security/visibility.c
  *
  * Who may see a case. A case, and everything that belongs to it (its plan,
  * file, documents, comments, links, roles, tasks, jobs and events, and the
@@ -47,9 +47,9 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "actor.h"
-#include "spi_util.h"
-#include "visibility.h"
+#include "security/actor.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
 
 /*
  * The statements are planned again when their tables change, under

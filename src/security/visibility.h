@@ -1,5 +1,5 @@
 /*
- * src/visibility.h
+ * src/security/visibility.h
  *
  * Who may see a case, and everything that belongs to it. See visibility.c
  * and src/sql/95_row_security.sql.
@@ -7,7 +7,7 @@
 #ifndef BPM_VISIBILITY_H
 #define BPM_VISIBILITY_H
 
-#include "engine.h"
+#include "process/engine.h"
 
 extern bool bpm_actor_may_see(int64 instance_id, const char *actor);
 extern void bpm_require_may_see(const BpmInstance *inst, Oid caller);

@@ -1,5 +1,5 @@
 /*
- * src/board.c
+ * src/task/board.c
  *
  * Boards (kanban): named boards with ordered columns, the last of which is
  * final, and a card per task placed on them. A task is on one board at
@@ -28,12 +28,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
-#include "task.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
+#include "task/task.h"
 
 /* Where a card is. */
 typedef struct Card

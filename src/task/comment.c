@@ -1,5 +1,5 @@
 /*
- * src/comment.c
+ * src/task/comment.c
  *
  * Comments: notes people leave on a task (bpm.comment) or on a case as a
  * whole (bpm.comment_case). A comment row belongs to a task or to an
@@ -16,13 +16,13 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "visibility.h"
-#include "task.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
+#include "task/task.h"
 
 /* The text of a comment; 22023 when it is empty or only white space. */
 static char *

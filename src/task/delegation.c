@@ -1,5 +1,5 @@
 /*
- * src/delegation.c
+ * src/task/delegation.c
  *
  * Delegation, with Camunda's semantics: the assignee of a task (its owner
  * from then on) hands it to a delegate, who works it; the delegate's
@@ -27,12 +27,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
-#include "task.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
+#include "task/task.h"
 
 static bool
 same_actor(const char *a, const char *b)

@@ -1,5 +1,5 @@
 /*
- * src/free_task.c
+ * src/task/free_task.c
  *
  * Tasks outside any process or case, and subtasks. A free task is a row of
  * bpm.task_store with instance_id NULL (and no token, node or escalation),
@@ -35,12 +35,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
-#include "task.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
+#include "task/task.h"
 
 /*
  * Lock what serialises the changes of a task: its instance's row, or for a

@@ -1,5 +1,5 @@
 /*
- * src/task.c
+ * src/task/task.c
  *
  * Human tasks, and the rules of working them. bpm.task is a view over the
  * table bpm.task_store; completing a task is an UPDATE of its row in the
@@ -46,13 +46,13 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "actor.h"
-#include "case.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "task.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "task/task.h"
 
 static const char *const engine_columns[] =
 {"id", "instance_id", "token_id", "node_id", "title", "candidate_groups", "required", "created_at",

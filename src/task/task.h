@@ -1,5 +1,5 @@
 /*
- * src/task.h
+ * src/task/task.h
  *
  * Human tasks: a task row as the rules see it (task.c), shared with the SQL
  * functions that claim, assign and complete tasks (task_api.c).

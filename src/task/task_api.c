@@ -1,5 +1,5 @@
 /*
- * src/task_api.c
+ * src/task/task_api.c
  *
  * The SQL functions that work tasks: bpm.complete_task, bpm.claim,
  * bpm.unclaim and bpm.assign. Each is an UPDATE of the view bpm.task run as
@@ -14,12 +14,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "actor.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "spi_util.h"
-#include "visibility.h"
-#include "task.h"
+#include "security/actor.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "util/spi_util.h"
+#include "security/visibility.h"
+#include "task/task.h"
 
 /*
  * Lock a task's instance (the engine's lock order; a free task: its own

@@ -1,5 +1,5 @@
 /*
- * src/cron.c
+ * src/time/cron.c
  *
  * Cron expressions: parsing, and the next moment one matches. See cron.h.
  *
@@ -15,7 +15,7 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
-#include "cron.h"
+#include "time/cron.h"
 
 #define CRON_SEARCH_DAYS	(5 * 366)
 

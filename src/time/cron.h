@@ -1,5 +1,5 @@
 /*
- * src/cron.h
+ * src/time/cron.h
  *
  * Cron expressions, as timer start events use them: five fields, minute
  * (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day

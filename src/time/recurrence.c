@@ -1,5 +1,5 @@
 /*
- * src/recurrence.c
+ * src/time/recurrence.c
  *
  * ISO 8601 repeating intervals (see recurrence.h): "R[n]/duration" and
  * "R[n]/start/duration", n omitted for endless. The duration is an ISO 8601
@@ -14,9 +14,9 @@
 #include "utils/fmgrprotos.h"
 #include "utils/timestamp.h"
 
-#include "properties.h"
-#include "recurrence.h"
-#include "spi_util.h"
+#include "definition/properties.h"
+#include "time/recurrence.h"
+#include "util/spi_util.h"
 
 static char *
 parse_interval(const char *text, Interval *out)

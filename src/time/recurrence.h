@@ -1,5 +1,5 @@
 /*
- * src/recurrence.h
+ * src/time/recurrence.h
  *
  * Repeating moments in time: ISO 8601 repeating intervals such as
  * "R3/PT1H" (three times, an hour apart, counted from an anchor the caller

@@ -1,5 +1,5 @@
 /*
- * src/compat.h
+ * src/util/compat.h
  *
  * The one place for PostgreSQL version differences. pg_bpm targets
  * PostgreSQL 15; code elsewhere uses the names defined here.

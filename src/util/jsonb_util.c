@@ -1,5 +1,5 @@
 /*
- * src/jsonb_util.c
+ * src/util/jsonb_util.c
  *
  * jsonb helpers. Definitions and instance data are jsonb; this file keeps
  * the iterator and container plumbing out of the modules that read them.
@@ -13,7 +13,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 
-#include "jsonb_util.h"
+#include "util/jsonb_util.h"
 
 bool
 bpm_jb_get(JsonbContainer *object, const char *key, JsonbValue *out)

@@ -1,5 +1,5 @@
 /*
- * src/jsonb_util.h
+ * src/util/jsonb_util.h
  *
  * Reading jsonb documents from C: object members, array elements, keys,
  * and building small objects. Used by the definition compiler and the

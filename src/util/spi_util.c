@@ -1,5 +1,5 @@
 /*
- * src/spi_util.c
+ * src/util/spi_util.c
  *
  * SPI helpers. Every engine statement is a BpmStatement: prepared with
  * SPI_prepare on first use, kept with SPI_keepplan, executed with
@@ -14,7 +14,7 @@
 #include "utils/jsonb.h"
 #include "utils/resowner.h"
 
-#include "spi_util.h"
+#include "util/spi_util.h"
 
 void
 bpm_spi_connect(void)

@@ -1,5 +1,5 @@
 /*
- * src/spi_util.h
+ * src/util/spi_util.h
  *
  * Small helpers over SPI: saved plans prepared once per backend, execution
  * with an exact check of the result, and typed access to result columns.

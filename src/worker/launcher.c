@@ -1,5 +1,5 @@
 /*
- * src/launcher.c
+ * src/worker/launcher.c
  *
  * The launcher: one per server, started by the postmaster when pg_bpm is
  * in shared_preload_libraries, once recovery has finished (so never on a
@@ -10,7 +10,7 @@
  * databases that accept connections and starts a scheduler in each; a
  * scheduler that finds no pg_bpm there says so in its slot and leaves, and
  * the database is not tried again until CREATE EXTENSION pg_bpm commits in
- * it (utility.c wakes the launcher). New databases are found at the next
+ * it (utility_hook.c wakes the launcher). New databases are found at the next
  * wake-up, at most pg_bpm.naptime later. A scheduler that stops for any
  * other reason (a crash, pg_terminate_backend) is started again, at most
  * once per BPM_RESTART_DELAY_MS; one whose database is being dropped is not.
@@ -28,7 +28,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "workers.h"
+#include "worker/workers.h"
 
 #define BPM_RESTART_DELAY_MS	5000
 

@@ -1,5 +1,5 @@
 /*
- * src/runner.c
+ * src/worker/runner.c
  *
  * Running the jobs the engine does itself: timers that fall due, async
  * continuations, service tasks implemented in SQL (whose BPMN errors an
@@ -11,7 +11,7 @@
  * Each job runs in a subtransaction of the pass, after the pass has locked
  * it and its instance (SKIP LOCKED: a job whose instance is busy waits for
  * the next pass). A job that fails is rolled back alone and retried after
- * an exponential backoff (schedule.h); with no retries left it becomes an
+ * an exponential backoff (time/clock.h); with no retries left it becomes an
  * incident (bpm.incidents) for an operator to retry. A cancel, timeout or
  * shutdown is not the job's failure: it ends the pass.
  */
@@ -29,15 +29,15 @@
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 
-#include "actor.h"
-#include "case.h"
-#include "boundary.h"
-#include "engine.h"
-#include "jsonb_util.h"
-#include "schedule.h"
-#include "spi_util.h"
-#include "start_timer.h"
-#include "workers.h"
+#include "security/actor.h"
+#include "case/case.h"
+#include "process/boundary.h"
+#include "process/engine.h"
+#include "util/jsonb_util.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
+#include "process/start_timer.h"
+#include "worker/workers.h"
 
 /* The actor of the events a runner process records. */
 #define BPM_RUNNER_ACTOR	"pg_bpm"

@@ -1,5 +1,5 @@
 /*
- * src/scheduler.c
+ * src/worker/scheduler.c
  *
  * The scheduler of one database. It knows one thing, when the next
  * internal job falls due, and sleeps on its latch until then. A
@@ -30,8 +30,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "spi_util.h"
-#include "workers.h"
+#include "util/spi_util.h"
+#include "worker/workers.h"
 
 #define BPM_SKIPPED_RETRY_MS	200
 

@@ -1,5 +1,5 @@
 /*
- * src/workers.c
+ * src/worker/workers.c
  *
  * What the background workers share (see workers.h): their settings, the
  * shared memory of database slots, and the wake-ups other backends send at
@@ -28,7 +28,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
-#include "workers.h"
+#include "worker/workers.h"
 
 /* How long a backend waits for a database's workers to leave before it drops the database. */
 #define BPM_PAUSE_WAIT_MS	10000

@@ -1,5 +1,5 @@
 /*
- * src/workers.h
+ * src/worker/workers.h
  *
  * The background workers and what they share. With pg_bpm in
  * shared_preload_libraries the postmaster starts one launcher; the launcher
@@ -81,7 +81,7 @@ extern BackgroundWorkerHandle *bpm_start_worker(const char *type, const char *fu
 extern void bpm_worker_setup(const char *type, Oid dboid);
 extern void bpm_worker_sleep(long timeout_ms);
 
-/* utility.c */
+/* utility_hook.c */
 extern void bpm_utility_init(void);
 
 #endif							/* BPM_WORKERS_H */

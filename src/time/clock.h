@@ -1,28 +1,28 @@
 /*
- * src/schedule.h
+ * src/time/clock.h
  *
  * Time in the engine: the clock that timers and due jobs are measured
  * against (the transaction's start, or the setting pg_bpm.mock_now that
  * tests set), when a timer falls due, and how long a failed job waits
  * before its next attempt.
  */
-#ifndef BPM_SCHEDULE_H
-#define BPM_SCHEDULE_H
+#ifndef BPM_CLOCK_H
+#define BPM_CLOCK_H
 
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
-#include "engine.h"
+#include "process/engine.h"
 
 /* Backoff of internal jobs: 10 s after the first failure, doubling, at most 1 h. */
 #define BPM_BACKOFF_FIRST_SECS	10
 #define BPM_BACKOFF_MAX_SECS	3600
 
-extern void bpm_schedule_init(void);
+extern void bpm_clock_init(void);
 extern TimestampTz bpm_clock_now(void);
 extern TimestampTz bpm_clock_after(Interval *interval);
 extern TimestampTz bpm_timer_due(BpmInstance *inst, BpmNode *node);
 extern BpmRecurrence *bpm_timer_cycle(BpmInstance *inst, BpmNode *node);
 extern TimestampTz bpm_retry_at(int attempts);
 
-#endif							/* BPM_SCHEDULE_H */
+#endif							/* BPM_CLOCK_H */

@@ -1,5 +1,5 @@
 /*
- * src/utility.c
+ * src/worker/utility_hook.c
  *
  * The utility hook: statements the background workers must hear of.
  *
@@ -19,7 +19,7 @@
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 
-#include "workers.h"
+#include "worker/workers.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 

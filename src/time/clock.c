@@ -1,5 +1,5 @@
 /*
- * src/schedule.c
+ * src/time/clock.c
  *
  * The engine's clock, timer due dates and retry backoff. Tests make time
  * deterministic with SET pg_bpm.mock_now = '...' (superuser only): timers
@@ -14,11 +14,11 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "jsonb_util.h"
-#include "properties.h"
-#include "recurrence.h"
-#include "schedule.h"
-#include "spi_util.h"
+#include "util/jsonb_util.h"
+#include "definition/properties.h"
+#include "time/recurrence.h"
+#include "time/clock.h"
+#include "util/spi_util.h"
 
 static TimestampTz plus(TimestampTz t, Interval *i);
 static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value) pg_attribute_noreturn();
@@ -26,7 +26,7 @@ static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value) pg_a
 static char *mock_now = NULL;
 
 void
-bpm_schedule_init(void)
+bpm_clock_init(void)
 {
 	DefineCustomStringVariable("pg_bpm.mock_now",
 							   "The time the engine takes as now, for tests.",
