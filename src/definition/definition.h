@@ -222,13 +222,14 @@ typedef struct BpmGraph
 
 /* compile.c */
 extern BpmGraph *bpm_graph_compile(Jsonb *source, bool deploying);
+extern const char *bpm_node_kind_name(BpmNodeKind kind);
 /* case_compile.c */
 extern BpmGraph *bpm_case_compile(Jsonb *source, bool deploying);
-extern void bpm_index_nodes(const char *key, BpmGraph *g);
 extern const char *bpm_case_item_type(BpmNodeKind kind);
 extern bool bpm_case_has_role(const BpmGraph *g, const char *role);
+/* graph.c */
+extern void bpm_index_nodes(const char *key, BpmGraph *g);
 extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
-extern const char *bpm_node_kind_name(BpmNodeKind kind);
 extern int	bpm_graph_catching(const BpmGraph *graph, int node, const char *code);
 extern bool bpm_node_escalates(const BpmNode *node);
 
