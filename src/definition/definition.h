@@ -233,7 +233,7 @@ extern int	bpm_graph_find(const BpmGraph *graph, const char *node_id);
 extern int	bpm_graph_catching(const BpmGraph *graph, int node, const char *code);
 extern bool bpm_node_escalates(const BpmNode *node);
 
-/* definition.c */
+/* cache.c */
 extern BpmGraph *bpm_graph_get(int64 definition_id);
 extern int64 bpm_definition_latest(const char *key, const char *kind);
 
