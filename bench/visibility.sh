@@ -28,7 +28,7 @@
 # member and stranger are plain roles: pgbench connects as them (-U; the
 # cluster trusts local connections) with bpm.actor unset, so the actor is
 # the role's name. Every row they read of a table with a policy goes
-# through bpm.may_see (src/sql/95_row_security.sql, src/visibility.c).
+# through bpm.may_see (src/sql/95_row_security.sql, src/security/visibility.c).
 # The queries, one pgbench script each (bench/sql/visibility_*.sql), run
 # with pgbench -M prepared, the readers alternating within each rep:
 #

@@ -12,8 +12,8 @@
  *
  * Joins. A parallel join fires when a token has arrived on each incoming
  * flow; it consumes one token per flow. An inclusive join fires once no
- * other live token of its scope can still reach it (compile.c precomputes
- * which nodes can); it consumes every token waiting at it.
+ * other live token of its scope can still reach it (definition/graph_check.c
+ * precomputes which nodes can); it consumes every token waiting at it.
  */
 #include "postgres.h"
 

@@ -1,4 +1,4 @@
--- 63_case_visibility: who may see a case, as contract (src/visibility.c,
+-- 63_case_visibility: who may see a case, as contract (src/security/visibility.c,
 -- src/sql/95_row_security.sql).
 --
 --   rule        a case and what belongs to it is seen by its participants,
@@ -563,7 +563,7 @@ SELECT is((SELECT count(*) FROM bpm.case_link WHERE pg_temp.id('cs') IN (case_id
     'the refused unlink left the link');
 
 -- ============================================================== many cases: the set
--- A query over more cases than src/visibility.c's DIRECT_SET_AFTER (64)
+-- A query over more cases than src/security/visibility.c's DIRECT_SET_AFTER (64)
 -- answers the first of them one participation query each, then reads the
 -- actor's direct participation as one set. 150 cases m1..m150 opened by
 -- vis_owner, with a part in some of them for
