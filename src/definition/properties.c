@@ -453,53 +453,6 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 		timer_date(key, element, date, timer);
 }
 
-static bool
-digits(const char **p, int n)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char) (*p)[i]))
-			return false;
-	*p += n;
-	return true;
-}
-
-/*
- * An ISO 8601 timestamp that means the same instant in every session:
- * YYYY-MM-DD, T or a space, hh:mm[:ss[.fraction]], then Z or +hh[:mm] /
- * -hh[:mm]. Other forms would be read by the session's DateStyle and
- * TimeZone.
- */
-bool
-bpm_timestamp_has_offset(const char *text)
-{
-	const char *p = text;
-
-	if (!digits(&p, 4) || *p++ != '-' || !digits(&p, 2) || *p++ != '-' || !digits(&p, 2) ||
-		(*p != 'T' && *p != ' ') || !(p++, digits(&p, 2)) || *p++ != ':' || !digits(&p, 2))
-		return false;
-	if (*p == ':')
-	{
-		p++;
-		if (!digits(&p, 2))
-			return false;
-		if (*p == '.')
-			for (p++; isdigit((unsigned char) *p); p++)
-				;
-	}
-	if (*p == 'Z')
-		return p[1] == '\0';
-	if (*p != '+' && *p != '-')
-		return false;
-	p++;
-	if (!digits(&p, 2))
-		return false;
-	if (*p == ':')
-		p++;
-	return *p == '\0' || (digits(&p, 2) && *p == '\0');
-}
-
 /*
  * "task": {"name", "assignee", "candidate_groups", "priority"} of an
  * escalation: a task opened beside the overdue one, for whom it names.

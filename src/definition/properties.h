@@ -34,7 +34,6 @@ extern Interval *bpm_prop_duration(const char *key, JsonbContainer *object, cons
 extern void bpm_prop_check_function(const char *key, const char *name, const char *element);
 extern bool bpm_prop_bool(const char *key, JsonbContainer *object, const char *prop,
 						  const char *element, bool dflt);
-extern bool bpm_timestamp_has_offset(const char *text);
 extern void bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element,
 								bool has_due, BpmEscalation *escalation);
 extern void bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,

@@ -33,6 +33,12 @@ typedef struct BpmRecurrence
 	Interval	interval;		/* positive, no negative field */
 } BpmRecurrence;
 
+/*
+ * An ISO 8601 timestamp with a UTC offset (Z or +hh[:mm]), which means the
+ * same instant in every session: the start of a recurrence, a timer date.
+ */
+extern bool bpm_timestamp_has_offset(const char *text);
+
 /* Parse "R[n]/[start/]duration"; NULL when it parses, else why it does not. */
 extern char *bpm_recurrence_parse(const char *text, BpmRecurrence *r);
 
