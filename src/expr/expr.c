@@ -12,7 +12,7 @@
 #include "utils/jsonb.h"
 #include "utils/jsonpath.h"
 
-#include "process/engine.h"
+#include "expr/expr.h"
 #include "util/jsonb_util.h"
 
 /* Is the predicate true for data? Unknown (null) counts as false. */

@@ -21,6 +21,7 @@
 
 #include "audit/audit.h"
 #include "definition/definition.h"
+#include "expr/expr.h"
 
 typedef struct BpmInstance
 {
@@ -80,9 +81,5 @@ extern bool bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 t
 
 /* gateway.c: the outgoing flows a deciding gateway takes */
 extern int	bpm_gateway_choose(BpmInstance *inst, BpmNode *node, int *chosen);
-
-/* expr.c */
-extern bool bpm_expr_match(JsonPath *condition, Jsonb *data);
-extern Jsonb *bpm_expr_first(JsonPath *path, Jsonb *data);
 
 #endif							/* BPM_ENGINE_H */
