@@ -50,6 +50,8 @@
 #include "security/actor.h"
 #include "util/spi_util.h"
 #include "security/visibility.h"
+/* a call up (src/README.md): bpm_require_may_see reads an instance */
+#include "process/engine.h"
 
 /*
  * The statements are planned again when their tables change, under
