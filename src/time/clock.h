@@ -12,7 +12,10 @@
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
-#include "process/engine.h"
+#include "time/recurrence.h"
+
+struct BpmInstance;
+struct BpmNode;
 
 /* Backoff of internal jobs: 10 s after the first failure, doubling, at most 1 h. */
 #define BPM_BACKOFF_FIRST_SECS	10
@@ -21,8 +24,8 @@
 extern void bpm_clock_init(void);
 extern TimestampTz bpm_clock_now(void);
 extern TimestampTz bpm_clock_after(Interval *interval);
-extern TimestampTz bpm_timer_due(BpmInstance *inst, BpmNode *node);
-extern BpmRecurrence *bpm_timer_cycle(BpmInstance *inst, BpmNode *node);
+extern TimestampTz bpm_timer_due(struct BpmInstance *inst, struct BpmNode *node);
+extern BpmRecurrence *bpm_timer_cycle(struct BpmInstance *inst, struct BpmNode *node);
 extern TimestampTz bpm_retry_at(int attempts);
 
 #endif							/* BPM_CLOCK_H */
