@@ -1,0 +1,15 @@
+/*
+ * src/security/security.h
+ *
+ * What security/ offers the other folders: who acts and the engine's
+ * identity (actor.h), who may see a case and what belongs to it
+ * (visibility.h). Other folders include this header, not those
+ * (src/README.md).
+ */
+#ifndef BPM_SECURITY_H
+#define BPM_SECURITY_H
+
+#include "security/actor.h"
+#include "security/visibility.h"
+
+#endif							/* BPM_SECURITY_H */

@@ -1,0 +1,16 @@
+/*
+ * src/util/util.h
+ *
+ * What util/ offers the other folders: SPI statements prepared once
+ * (spi_util.h), jsonb helpers (jsonb_util.h), PostgreSQL version
+ * differences (compat.h). Other folders include this header, not those
+ * (src/README.md).
+ */
+#ifndef BPM_UTIL_H
+#define BPM_UTIL_H
+
+#include "util/compat.h"
+#include "util/spi_util.h"
+#include "util/jsonb_util.h"
+
+#endif							/* BPM_UTIL_H */
