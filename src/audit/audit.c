@@ -22,9 +22,9 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "audit/audit.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 /* The content of an event as hashed; NULL strings and zero ids are absent. */
 typedef struct EventContent

@@ -19,7 +19,7 @@
 #include "utils/memutils.h"
 
 #include "definition/definition.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 typedef struct GraphCacheEntry
 {

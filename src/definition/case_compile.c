@@ -19,7 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "definition/definition.h"
-#include "util/jsonb_util.h"
+#include "util/util.h"
 #include "definition/properties.h"
 
 #define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)

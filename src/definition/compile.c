@@ -17,7 +17,7 @@
 #include "utils/jsonpath.h"
 
 #include "definition/compiler.h"
-#include "util/jsonb_util.h"
+#include "util/util.h"
 
 #define DEFAULT_PRIORITY	50
 #define DEFAULT_RETRIES		3

@@ -13,8 +13,7 @@
 #include "utils/jsonpath.h"
 #include "utils/timestamp.h"
 
-#include "time/cron.h"
-#include "time/recurrence.h"
+#include "time/time.h"
 
 typedef enum BpmNodeKind
 {

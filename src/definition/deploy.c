@@ -19,12 +19,11 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "audit/audit.h"
 #include "definition/definition.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
-#include "process/start_timer.h"
+#include "util/util.h"
+#include "process/process.h"
 
 /* First key of the advisory locks pg_bpm takes: 'bpm' in ASCII. */
 #define BPM_ADVISORY_CLASS 0x62706d

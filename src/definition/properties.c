@@ -21,10 +21,9 @@
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 
-#include "util/jsonb_util.h"
+#include "util/util.h"
 #include "definition/properties.h"
-#include "time/recurrence.h"
-#include "util/spi_util.h"
+#include "time/time.h"
 
 #define invalid(key, ...) bpm_invalid_definition(key, __VA_ARGS__)
 

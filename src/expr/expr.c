@@ -13,7 +13,7 @@
 #include "utils/jsonpath.h"
 
 #include "expr/expr.h"
-#include "util/jsonb_util.h"
+#include "util/util.h"
 
 /* Is the predicate true for data? Unknown (null) counts as false. */
 bool

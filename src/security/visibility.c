@@ -48,10 +48,10 @@
 #include "utils/snapmgr.h"
 
 #include "security/actor.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 #include "security/visibility.h"
 /* a call up (src/README.md): bpm_require_may_see reads an instance */
-#include "process/engine.h"
+#include "process/process.h"
 
 /*
  * The statements are planned again when their tables change, under

@@ -15,7 +15,7 @@
 #include "utils/timestamp.h"
 
 #include "time/recurrence.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 static bool
 digits(const char **p, int n)
