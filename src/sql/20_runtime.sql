@@ -80,7 +80,7 @@ CREATE INDEX task_instance_idx ON bpm.task_store (instance_id, node_id);
 CREATE INDEX task_open_assignee_idx ON bpm.task_store (assignee) WHERE status = 'open';
 CREATE INDEX task_parent_idx ON bpm.task_store (parent_task_id) WHERE parent_task_id IS NOT NULL;
 -- The instances an actor takes part in, read as one set by bpm.may_see
--- for a query over many cases (src/visibility.c, DIRECT_SQL): a task
+-- for a query over many cases (src/security/visibility.c, DIRECT_SQL): a task
 -- assigned to them (open or not), delegated by them, completed by them,
 -- or open for one of their groups. Each keeps that read to the actor's
 -- own tasks instead of the whole task history.

@@ -52,7 +52,7 @@ COMMENT ON FUNCTION bpm.current_actor() IS
     'The acting user: setting bpm.actor when set (refused with 42501 if it names another user and the role may not act for others), else the current role';
 
 -- EXECUTE on bpm.act_as(text) is the right to act for others; it is
--- revoked from PUBLIC in 90_privileges.sql. See src/actor.c.
+-- revoked from PUBLIC in 90_privileges.sql. See src/security/actor.c.
 CREATE FUNCTION bpm.act_as(actor text) RETURNS void
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'bpm_act_as';
 COMMENT ON FUNCTION bpm.act_as(text) IS

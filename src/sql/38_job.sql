@@ -56,7 +56,7 @@ COMMENT ON FUNCTION bpm.run_jobs(integer) IS
     'Run up to max_jobs due internal jobs (timers, boundary timers, escalations, async continuations, SQL service tasks); returns how many ran';
 
 -- A transaction that writes an internal job due sooner than the scheduler's
--- next wake-up wakes the scheduler when it commits (src/workers.c).
+-- next wake-up wakes the scheduler when it commits (src/worker/workers.c).
 CREATE FUNCTION bpm.job_wake_scheduler() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_job_wake_scheduler';
 COMMENT ON FUNCTION bpm.job_wake_scheduler() IS

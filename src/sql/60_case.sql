@@ -1,6 +1,6 @@
 -- src/sql/60_case.sql: cases (CMMN). A case is a bpm.instance of kind
 -- 'case' whose data is the case file; each occurrence of a plan item is a
--- row of bpm.plan_item (src/case.c). Human tasks of a case are bpm.task
+-- row of bpm.plan_item (src/case/case.c). Human tasks of a case are bpm.task
 -- rows whose node_id is the plan item id and token_id its occurrence.
 
 CREATE TABLE bpm.plan_item (

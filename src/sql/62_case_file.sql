@@ -1,5 +1,5 @@
 -- src/sql/62_case_file.sql: the documents of a case and the links between
--- cases (src/case_document.c, src/case_link.c). Comments on cases live in
+-- cases (src/case/case_document.c, src/case/case_link.c). Comments on cases live in
 -- the comment table of tasks and instances (task management), not here.
 
 CREATE TABLE bpm.document (

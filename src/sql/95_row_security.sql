@@ -1,4 +1,4 @@
--- src/sql/95_row_security.sql: who may see a case (src/visibility.c).
+-- src/sql/95_row_security.sql: who may see a case (src/security/visibility.c).
 --
 -- A case and everything that belongs to it is seen by its participants:
 -- the holders of a role in it and those with a task in it; the processes
