@@ -19,7 +19,9 @@ DATA_built = pg_bpm--$(EXTVERSION).sql
 DATA       = $(sort $(wildcard src/sql/versions/*.sql))
 EXTRA_CLEAN = pg_bpm--$(EXTVERSION).sql
 
-PG_CPPFLAGS = -I$(srcdir)/src
+# BPM_EXTVERSION: the SQL version this library serves (the scheduler runs
+# no jobs of a database whose extension is at another one).
+PG_CPPFLAGS = -I$(srcdir)/src -DBPM_EXTVERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 
 # pg_regress transcripts: one per feature area in sql/, output in expected/.
@@ -32,6 +34,7 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
 $(OBJS): $(wildcard src/*/*.h)
+src/worker/scheduler.o: Makefile
 
 pg_bpm--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@

@@ -14,6 +14,12 @@
  * due: the one place where the scheduler polls, and only while such a job
  * exists.
  *
+ * It runs nothing while the extension installed in its database is not at
+ * the library's version (BPM_EXTVERSION, the Makefile's EXTVERSION): after
+ * a package upgrade the new library would run jobs against the old SQL. It
+ * logs once that ALTER EXTENSION pg_bpm UPDATE is needed and sleeps; the
+ * commit of that statement wakes it (utility_hook.c).
+ *
  * It leaves when pg_bpm.scheduler is turned off, when the extension is
  * dropped from its database (the launcher does not come back until CREATE
  * EXTENSION), and on SIGTERM; its runners leave with it.
@@ -22,7 +28,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "utils/array.h"
@@ -42,6 +48,7 @@ static BackgroundWorkerHandle *runners[BPM_MAX_RUNNERS];
 typedef struct Outlook
 {
 	bool		extension;		/* pg_bpm is installed */
+	bool		updated;		/* at the library's version: its jobs may run */
 	TimestampTz next_due;		/* DT_NOEND: no internal job waits */
 } Outlook;
 
@@ -61,34 +68,58 @@ running_jobs(void)
 	return PointerGetDatum(construct_array(ids, n, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
 }
 
+/*
+ * Whether the installed version is the library's; if not, says so in the
+ * log, once.
+ */
+static bool
+updated(const char *installed)
+{
+	static bool logged = false;
+
+	if (strcmp(installed, BPM_EXTVERSION) == 0)
+		return true;
+	if (!logged)
+		ereport(LOG,
+				(errmsg("pg_bpm: database \"%s\" has pg_bpm %s installed, the library is %s: no jobs run there",
+						get_database_name(MyDatabaseId), installed, BPM_EXTVERSION),
+				 errhint("Run ALTER EXTENSION pg_bpm UPDATE in that database.")));
+	logged = true;
+	return false;
+}
+
 static Outlook
 look_ahead(void)
 {
+	static BpmStatement version = {
+		"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_bpm'", 0, {0}
+	};
 	static BpmStatement next_due = {
 		"SELECT min(due_at) FROM bpm.job "
 		"WHERE kind <> 'external' AND retries > 0 AND id <> ALL($1)",
 		1, {INT8ARRAYOID}
 	};
-	Outlook		outlook = {false, DT_NOEND};
+	Outlook		outlook = {false, false, DT_NOEND};
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	outlook.extension = OidIsValid(get_extension_oid("pg_bpm", true));
-	if (outlook.extension)
+	bpm_spi_connect();
+	outlook.extension = bpm_spi_run(&version, NULL, NULL) == 1;
+	outlook.updated = outlook.extension && updated(bpm_spi_text(0, 1));
+	if (outlook.updated)
 	{
 		Datum		ids = running_jobs();
 
 		Datum		due;
 		bool		none;
 
-		bpm_spi_connect();
 		bpm_spi_run(&next_due, &ids, NULL);
 		due = bpm_spi_datum(0, 1, &none);
 		if (!none)
 			outlook.next_due = DatumGetTimestampTz(due);
-		bpm_spi_finish();
 	}
+	bpm_spi_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	return outlook;
@@ -174,7 +205,12 @@ schedule(void)
 		proc_exit(0);
 	}
 	now = GetCurrentTimestamp();
-	if (bpm_max_job_workers == 0)
+	if (!outlook.updated)
+	{
+		/* the commit of ALTER EXTENSION UPDATE wakes us (and any job's commit: we look again) */
+		timeout = bpm_worker_naptime_ms;
+	}
+	else if (bpm_max_job_workers == 0)
 	{
 		/* no runners: only bpm.run_jobs runs jobs here */
 		publish_wake_at(DT_NOBEGIN);

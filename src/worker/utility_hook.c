@@ -10,7 +10,9 @@
  * ends, so that pg_bpm never makes them fail. CREATE EXTENSION pg_bpm
  * wakes the launcher at commit, so the new database gets its scheduler at
  * once; DROP EXTENSION pg_bpm wakes the scheduler, which finds the
- * extension gone and leaves with its runners.
+ * extension gone and leaves with its runners; ALTER EXTENSION pg_bpm
+ * UPDATE wakes it too, to run jobs again once the SQL is at the library's
+ * version (scheduler.c).
  */
 #include "postgres.h"
 
@@ -93,8 +95,10 @@ bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
 		bpm_workers_note_extension_created();
-	if (drops_pg_bpm(stmt))
-		bpm_workers_note_extension_dropped();
+	if (drops_pg_bpm(stmt) ||
+		(IsA(stmt, AlterExtensionStmt) &&
+		 strcmp(((AlterExtensionStmt *) stmt)->extname, "pg_bpm") == 0))
+		bpm_workers_note_extension_changed();
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
 							 queryEnv, dest, qc);

@@ -275,9 +275,12 @@ bpm_workers_note_extension_created(void)
 	pending_extension = true;
 }
 
-/* DROP EXTENSION pg_bpm ran in this transaction: at commit the scheduler looks and leaves. */
+/*
+ * DROP EXTENSION pg_bpm, or ALTER EXTENSION pg_bpm UPDATE, ran in this
+ * transaction: at commit the scheduler looks again, and leaves or runs jobs.
+ */
 void
-bpm_workers_note_extension_dropped(void)
+bpm_workers_note_extension_changed(void)
 {
 	register_xact_callback();
 	pending_due = DT_NOBEGIN;

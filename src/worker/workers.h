@@ -66,7 +66,7 @@ extern void bpm_set_launcher_latch(Latch *latch);
 extern void bpm_wake_launcher(void);
 extern void bpm_workers_pause_database(Oid dboid);
 extern void bpm_workers_note_extension_created(void);
-extern void bpm_workers_note_extension_dropped(void);
+extern void bpm_workers_note_extension_changed(void);
 extern bool bpm_backend_alive(pid_t pid);
 
 /* launcher.c, scheduler.c, runner.c: the workers' main functions */
