@@ -224,19 +224,14 @@ SELECT string_agg(line, E'\n' ORDER BY line) FROM (
     LEFT JOIN bpm.definition d ON d.id = i.definition_id
   UNION ALL
   SELECT format('plan %s %s', item_id, state) FROM bpm.case_plan) lines};
+# the instances, by business key (the case and its child by definition key) and kind
+my @instances = (
+	'answered process', 'async process',  'claim case',       'incident process',
+	'intake process',   'late process',   'payout process',   'reminder process',
+	'retrying process', 'shipment process', 'wake process');
 my $before = $node->safe_psql('app', $in_flight);
 is($before, join("\n",
-		'instance answered process running',
-		'instance async process running',
-		'instance claim case running',
-		'instance incident process running',
-		'instance intake process running',
-		'instance late process running',
-		'instance payout process running',
-		'instance reminder process running',
-		'instance retrying process running',
-		'instance shipment process running',
-		'instance wake process running',
+		(map { "instance $_ running" } @instances),
 		'job answered late boundary retries 3',
 		'job async double async retries 3',
 		'job claim sla case_timer retries 3',
@@ -329,22 +324,8 @@ SELECT bpm.complete_task(id) FROM bpm.task WHERE title = 'Water the plants';
 });
 my $after = $node->safe_psql('app', $in_flight);
 is($after, join("\n",
-		'instance answered process completed',
-		'instance async process completed',
-		'instance claim case completed',
-		'instance incident process completed',
-		'instance intake process completed',
-		'instance late process completed',
-		'instance payout process completed',
-		'instance reminder process completed',
-		'instance retrying process completed',
-		'instance shipment process completed',
-		'instance wake process completed',
-		'plan assess completed',
-		'plan escalate completed',
-		'plan payout completed',
-		'plan resolved completed',
-		'plan sla completed',
+		(map { "instance $_ completed" } @instances),
+		(map { "plan $_ completed" } qw(assess escalate payout resolved sla)),
 		'task (free) Water the plants completed',
 		'task answered answer completed',
 		'task claim assess completed',
