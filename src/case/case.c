@@ -14,6 +14,9 @@
  * while the case runs. An active stage creates its items; a stage (or the
  * case, with "auto_complete") completes when no item is active and every
  * required item has completed, and its items still waiting end with it.
+ * Whether it has is asked only once the sentries have taken every on-part
+ * the change set off (bpm_case_settle), so what the last item wrote still
+ * lets a milestone occur before its stage ends.
  * A repeating item comes back: without entry criteria, a new occurrence
  * once one completes; with entry criteria, a new available occurrence as
  * soon as one proceeds, so that the criteria can be met again.
@@ -485,9 +488,12 @@ stage_done(BpmCaseRun *run, BpmItem *stage, const char **blocking)
 	return true;
 }
 
-/* Completes the stage (or the case) when its work is done and it completes by itself. */
-static void
-complete_stage_if_done(BpmCaseRun *run, int64 stage_id)
+/*
+ * Completes the stage (or the case) when its work is done and it completes
+ * by itself (bpm_case_settle asks, once the sentries have settled).
+ */
+void
+bpm_case_complete_if_done(BpmCaseRun *run, int64 stage_id)
 {
 	BpmItem		stage;
 	const char *blocking;
@@ -537,7 +543,7 @@ bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage)
 /*
  * After an item completed or ended (or, for a stage just started, to see
  * whether it is already done): bring back a repeating item without entry
- * criteria, and see whether its stage is done.
+ * criteria, and have its stage checked once the sentries have settled.
  */
 static void
 after_end(BpmCaseRun *run, BpmItem *item, bool completed)
@@ -546,12 +552,12 @@ after_end(BpmCaseRun *run, BpmItem *item, bool completed)
 
 	if (node && node->kind == BPM_STAGE && !is_over(item->state))
 	{
-		complete_stage_if_done(run, item->id);
+		bpm_case_stage_to_check(run, item->id);
 		return;
 	}
 	if (completed && node && node->repeat && node->nentry == 0)
 		create_item(run, item->node, item->stage_id, true);
-	complete_stage_if_done(run, item->stage_id);
+	bpm_case_stage_to_check(run, item->stage_id);
 }
 
 /*

@@ -35,6 +35,10 @@ typedef struct BpmCaseRun
 	char	  **queue;			/* on-parts that happened: "item.transition", "file.field" */
 	int			steps;
 	int64		first_new_item; /* first plan item created while the current part is offered */
+	int			nstages;
+	int			maxstages;
+	int64	   *stages;			/* stages (or the case plan) to check for completion once
+								 * the sentries have taken every on-part */
 } BpmCaseRun;
 
 /* case.c */
@@ -56,6 +60,7 @@ extern void bpm_case_activate(BpmCaseRun *run, BpmItem *item, const char *name);
 extern void bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_id);
 extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage);
+extern void bpm_case_complete_if_done(BpmCaseRun *run, int64 stage_id);
 extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
 							   const char *name);
 
@@ -72,6 +77,7 @@ extern void bpm_case_finish(BpmCaseRun *run);
 /* case_sentry.c */
 extern void bpm_case_happened(BpmCaseRun *run, const char *item_id, const char *transition);
 extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);
+extern void bpm_case_stage_to_check(BpmCaseRun *run, int64 stage_id);
 extern void bpm_case_settle(BpmCaseRun *run);
 extern bool bpm_case_sentry_holds_now(BpmCaseRun *run, const BpmSentry *sentries, int n);
 

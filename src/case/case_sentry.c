@@ -9,7 +9,8 @@
  * remembers the on-parts it has seen in its item's row (bpm.plan_item.seen,
  * as "e<n>:<part>" for entry sentry n, "x<n>:<part>" for exit sentry n);
  * once all have been seen and its if-part holds, it fires: an entry sentry
- * lets its item proceed, an exit sentry ends it.
+ * lets its item proceed, an exit sentry ends it. Whether a stage whose
+ * item ended is done is asked after that, when the queue is empty.
  *
  * The work per change is proportional to the sentries of the definition
  * that listen to what changed, and to the occurrences of those items in
@@ -208,32 +209,78 @@ offer_to_sentries(BpmCaseRun *run, int node, bool entry, BpmSentry *sentries, in
 	}
 }
 
-/* Take the on-parts that happened, in order, until nothing more happens. */
+/*
+ * An item of the stage ended (or the stage started): whether the stage is
+ * done is asked once every on-part that happened meanwhile has been taken.
+ * stage_id 0 (above the case plan) is nothing to check.
+ */
+void
+bpm_case_stage_to_check(BpmCaseRun *run, int64 stage_id)
+{
+	int			i;
+
+	if (stage_id == 0)
+		return;
+	for (i = 0; i < run->nstages; i++)
+		if (run->stages[i] == stage_id)
+			return;
+	if (run->nstages == run->maxstages)
+	{
+		run->maxstages = Max(8, run->maxstages * 2);
+		run->stages = run->stages ? repalloc(run->stages, sizeof(int64) * run->maxstages)
+			: palloc(sizeof(int64) * run->maxstages);
+	}
+	run->stages[run->nstages++] = stage_id;
+}
+
+/* Offer one on-part that happened to every sentry that listens to it. */
+static void
+take_part(BpmCaseRun *run, const char *part)
+{
+	int			i;
+
+	run->first_new_item = 0;	/* items created from here on did not see this part happen */
+	if (++run->steps > MAX_CASE_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("case %lld of \"%s\": more than %d plan item events in one change",
+						(long long) run->inst->id, run->g->key, MAX_CASE_STEPS),
+				 errhint("Sentries that set each other off without end: look at the repeating items.")));
+	for (i = 0; i < run->g->nnodes; i++)
+	{
+		BpmNode    *node = &run->g->nodes[i];
+
+		offer_to_sentries(run, i, true, node->entry, node->nentry, part);
+		offer_to_sentries(run, i, false, node->exit, node->nexit, part);
+	}
+	offer_to_sentries(run, -1, false, run->g->exit, run->g->nexit, part);
+}
+
+/*
+ * Take the on-parts that happened, in order, until nothing more happens.
+ * Only then is a stage that an item ended in asked whether it is done
+ * (sentries before completion, as Flowable's CMMN agenda does), one stage
+ * at a time: a stage completing is an on-part again, taken before the next
+ * stage is asked, so nested stages complete innermost first and each sees
+ * what the one inside it set off.
+ */
 void
 bpm_case_settle(BpmCaseRun *run)
 {
 	int			head = 0;
 
-	while (head < run->nqueue)
+	for (;;)
 	{
-		const char *part = run->queue[head++];
-		int			i;
+		int64		stage_id;
 
-		run->first_new_item = 0;	/* items created from here on did not see this part happen */
-		if (++run->steps > MAX_CASE_STEPS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("case %lld of \"%s\": more than %d plan item events in one change",
-							(long long) run->inst->id, run->g->key, MAX_CASE_STEPS),
-					 errhint("Sentries that set each other off without end: look at the repeating items.")));
-		for (i = 0; i < run->g->nnodes; i++)
-		{
-			BpmNode    *node = &run->g->nodes[i];
-
-			offer_to_sentries(run, i, true, node->entry, node->nentry, part);
-			offer_to_sentries(run, i, false, node->exit, node->nexit, part);
-		}
-		offer_to_sentries(run, -1, false, run->g->exit, run->g->nexit, part);
+		while (head < run->nqueue)
+			take_part(run, run->queue[head++]);
+		if (run->nstages == 0)
+			break;
+		stage_id = run->stages[0];
+		run->nstages--;
+		memmove(run->stages, run->stages + 1, sizeof(int64) * run->nstages);
+		bpm_case_complete_if_done(run, stage_id);
 	}
 	run->nqueue = 0;
 }

@@ -24,7 +24,7 @@
 -- pg_bpm.mock_now, set with SET LOCAL. Messages name ids; the test builds
 -- them from the ids it created.
 BEGIN;
-SELECT plan(153);
+SELECT plan(157);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 SET LOCAL bpm.actor = 'ops';
@@ -396,6 +396,36 @@ SELECT is((SELECT string_agg(coalesce(node_id, '-') || ':' || kind, ' ' ORDER BY
     'deep:item_complete opt:item_exit inner:item_complete side:task_cancelled side:item_exit outer:item_complete -:item_complete -:instance_completed',
     'nested stages: the events, innermost first');
 SELECT ok((SELECT ok FROM bpm.verify_events(:n)), 'verify_events: the nested case verifies');
+
+-- ============================================================ auto_complete waits for the sentries
+-- The task whose completion finishes the plan writes the field a
+-- milestone's if-part reads: the sentries see that change before the
+-- stage (and the case) checks whether its work is done, so the milestone
+-- occurs instead of ending with the case.
+SELECT bpm.deploy('{"key": "mile", "kind": "case", "auto_complete": true, "plan": [
+  {"id": "t", "type": "human_task", "required": true, "required_fields": ["x"]},
+  {"id": "m", "type": "milestone", "entry": [{"if": "exists($.x)"}]}]}') IS NOT NULL AS deployed;
+SELECT bpm.open_case('mile', '{}') AS m \gset
+SELECT bpm.complete_task(pg_temp.task_of(:m, 't'), '{"x": 1}');
+SELECT is(pg_temp.states(:m), 't:completed m:completed',
+    'auto_complete: a milestone whose if-part reads what the last task wrote occurs');
+SELECT is((SELECT string_agg(coalesce(node_id, '-') || ':' || kind, ' ' ORDER BY event_id) FROM bpm.history(:m)
+            WHERE event_id > (SELECT max(event_id) FROM bpm.history(:m) WHERE kind = 'task_completed')),
+    't:data_changed t:item_complete m:item_occur -:item_complete -:instance_completed',
+    'auto_complete: the milestone occurs, then the case completes');
+-- The same one level down: the inner stage completes after its milestone
+-- occurred, the outer stage after the inner one, then the case.
+SELECT bpm.deploy('{"key": "mile2", "kind": "case", "auto_complete": true, "plan": [
+  {"id": "outer", "type": "stage", "auto_complete": true, "items": [
+     {"id": "inner", "type": "stage", "auto_complete": true, "items": [
+        {"id": "t", "type": "human_task", "required": true, "required_fields": ["x"]},
+        {"id": "m", "type": "milestone", "entry": [{"if": "exists($.x)"}]}]},
+     {"id": "after", "type": "milestone", "entry": [{"on": ["inner.complete"]}]}]}]}') IS NOT NULL AS deployed;
+SELECT bpm.open_case('mile2', '{}') AS m2 \gset
+SELECT bpm.complete_task(pg_temp.task_of(:m2, 't'), '{"x": 1}');
+SELECT is(pg_temp.states(:m2), 'outer:completed inner:completed t:completed m:completed after:completed',
+    'nested auto_complete: the milestones in both stages occur before their stages complete');
+SELECT is((SELECT state FROM bpm.cases WHERE id = :m2), 'completed', 'nested auto_complete: then the case completes');
 
 -- ============================================================ exit criteria of a stage, timers in a stage
 SELECT bpm.deploy('{"key": "stx", "kind": "case", "plan": [
