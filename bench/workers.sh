@@ -18,8 +18,8 @@
 # the workers on (pg_bpm.scheduler = on, pg_bpm.max_job_workers = 2),
 # deploys bench/sql/workers_setup.sql, then measures:
 #
-#   lateness   how late a timer fires: timer_fired.at (the real time the
-#              runner records it) - the job's due_at (from its job_created
+#   lateness   how late a timer fires: timer_fired.at (the engine's clock:
+#              the start of the runner's job transaction) - the job's due_at (from its job_created
 #              event), per timer; p50/p90/p99/max in ms
 #     idle-ahead  --idle timers due 100 ms apart, created in one transaction
 #                 2 s ahead: the scheduler sleeps until each is due

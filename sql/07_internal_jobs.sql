@@ -18,8 +18,8 @@
 --
 -- Time is deterministic here: the superuser setting pg_bpm.mock_now is the
 -- engine's clock, from which timers are scheduled and at which run_jobs
--- looks for due jobs. Times are shown in UTC, and no created_at or event
--- time is printed.
+-- looks for due jobs, and every time the engine writes comes from it
+-- (section 14). Times are shown in UTC.
 --
 -- Not shown here: jobs whose instance another transaction holds are
 -- skipped by run_jobs (that takes two sessions).
@@ -80,7 +80,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT bpm.cancel(:r2, 'shown enough');
 
 -- With an empty pg_bpm.mock_now the clock is the start of the transaction
--- (created_at is now()).
+-- (as now()).
 RESET pg_bpm.mock_now;
 SELECT bpm.start('reminder7', '{}', 'rem-3') AS r3 \gset
 SELECT due_at - created_at AS due_in FROM bpm.job WHERE instance_id = :r3;
@@ -589,12 +589,48 @@ SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
 
 --
--- 14. Every instance of this file has an intact event chain.
+-- 14. One clock: every time the engine writes comes from it. Under
+-- pg_bpm.mock_now the definition, the instance, its token, task, job and
+-- events, a free task and a board all carry the mock time, and the
+-- durations between them are what the clock moved.
+--
+SET pg_bpm.mock_now = '2035-01-01 08:00:00+00';
+SELECT bpm.deploy('{"key": "clock7", "due": "P1D", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "answer", "type": "user_task", "due": "PT4H", "escalation": {"priority": 90}},
+    {"id": "end", "type": "end_event"}],
+  "flows": [{"from": "start", "to": "answer"}, {"from": "answer", "to": "end"}]}') AS clock_def \gset
+SELECT bpm.start('clock7', '{}', 'clock-1') AS k1 \gset
+SELECT bpm.create_task('Water the plants') AS free7 \gset
+SELECT bpm.create_board('clock7', '{todo,done}') IS NOT NULL AS board;
+SELECT what, at FROM (
+          SELECT 1 AS n, 0::bigint AS id, 'definition.deployed_at' AS what, deployed_at AS at
+            FROM bpm.definition WHERE id = :clock_def
+UNION ALL SELECT 2, 0, 'instance.started_at', started_at FROM bpm.instance WHERE id = :k1
+UNION ALL SELECT 3, id, 'token.created_at', created_at FROM bpm.token WHERE instance_id = :k1
+UNION ALL SELECT 4, id, 'task.created_at', created_at FROM bpm.task WHERE instance_id = :k1
+UNION ALL SELECT 5, id, 'job.created_at (' || kind || ')', created_at FROM bpm.job WHERE instance_id = :k1
+UNION ALL SELECT 6, id, 'event.at (' || kind || ')', at FROM bpm.event WHERE instance_id = :k1
+UNION ALL SELECT 7, id, 'free task.created_at', created_at FROM bpm.task WHERE id = :free7
+UNION ALL SELECT 8, id, 'board.created_at', created_at FROM bpm.task_board WHERE name = 'clock7') t
+ ORDER BY n, id;
+-- Two hours later the task is completed and the instance ends.
+SET pg_bpm.mock_now = '2035-01-01 10:00:00+00';
+SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :k1;
+SELECT t.due_at - t.created_at AS task_due_in, t.completed_at - t.created_at AS task_took,
+       i.due_at - i.started_at AS instance_due_in, i.ended_at - i.started_at AS instance_took
+  FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id WHERE i.id = :k1;
+SELECT kind, at FROM bpm.event WHERE instance_id = :k1 AND at > '2035-01-01 08:00:00+00' ORDER BY id;
+SELECT bpm.complete_task(:free7);
+SELECT completed_at - created_at AS free_task_took FROM bpm.task WHERE id = :free7;
+
+--
+-- 15. Every instance of this file has an intact event chain.
 --
 SELECT d.key, count(*) AS instances, bool_and(v.ok) AS all_ok
   FROM bpm.instance i JOIN bpm.definition d ON d.id = i.definition_id,
        bpm.verify_events(i.id) v
- WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7', 'ticket7', 'desk7')
+ WHERE d.key IN ('reminder7', 'launch7', 'followup7', 'intake7', 'order7', 'nap7', 'slow7', 'conflict7', 'when7', 'ticket7', 'desk7', 'clock7')
  GROUP BY d.key ORDER BY d.key;
 
 DROP ROLE regress_bpm_runner;

@@ -24,6 +24,7 @@
 
 #include "security/security.h"
 #include "audit/audit.h"
+#include "time/time.h"
 #include "util/util.h"
 
 /* The content of an event as hashed; NULL strings and zero ids are absent. */
@@ -126,7 +127,7 @@ bpm_event_write(BpmChain *chain, const char *actor, const BpmEvent *event)
 	int64		id;
 
 	e.instance_id = chain ? chain->instance_id : 0;
-	e.at = GetCurrentTimestamp();
+	e.at = bpm_clock_now();	/* the engine's one clock, as every time it writes */
 	e.txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
 	e.actor = actor;
 	e.kind = event->kind;

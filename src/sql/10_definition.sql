@@ -14,7 +14,7 @@ CREATE TABLE bpm.definition (
                   CHECK (source_format IN ('json', 'bpmn', 'cmmn', 'dmn')),
     source        jsonb NOT NULL,
     content_hash  bytea NOT NULL,
-    deployed_at   timestamptz NOT NULL DEFAULT now(),
+    deployed_at   timestamptz NOT NULL DEFAULT bpm.now(),
     deployed_by   text NOT NULL,
     deployed_by_oid oid NOT NULL,
     UNIQUE (key, version)

@@ -14,7 +14,7 @@ CREATE TABLE bpm.instance (
     state           text NOT NULL DEFAULT 'running'
                     CHECK (state IN ('running', 'completed', 'terminated')),
     data            jsonb NOT NULL DEFAULT '{}',
-    started_at      timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz NOT NULL DEFAULT bpm.now(),
     started_by      text NOT NULL,
     due_at          timestamptz,    -- the definition's "due": when the instance should have ended
     ended_at        timestamptz,
@@ -38,7 +38,7 @@ CREATE TABLE bpm.token (
     scope_id     bigint,
     state        text NOT NULL CHECK (state IN ('waiting', 'joining', 'scope')),
     arrived_via  text,
-    created_at   timestamptz NOT NULL DEFAULT now(),
+    created_at   timestamptz NOT NULL DEFAULT bpm.now(),
     PRIMARY KEY (instance_id, id)
 );
 COMMENT ON TABLE bpm.token IS 'Where running instances wait: at a task (waiting), a join (joining) or inside a sub-process (scope)';
@@ -59,7 +59,7 @@ CREATE TABLE bpm.task_store (
     due_at           timestamptz,
     required         text[] NOT NULL DEFAULT '{}',
     output           jsonb,
-    created_at       timestamptz NOT NULL DEFAULT now(),
+    created_at       timestamptz NOT NULL DEFAULT bpm.now(),
     completed_at     timestamptz,
     completed_by     text,
     escalation_of    bigint,
@@ -106,11 +106,11 @@ CREATE TABLE bpm.job (
     topic           text,
     retries         integer NOT NULL CHECK (retries >= 0),
     attempts        integer NOT NULL DEFAULT 0,
-    due_at          timestamptz NOT NULL DEFAULT now(),
+    due_at          timestamptz NOT NULL DEFAULT bpm.now(),
     locked_by       text,
     lock_expires_at timestamptz,
     last_error      text,
-    created_at      timestamptz NOT NULL DEFAULT now(),
+    created_at      timestamptz NOT NULL DEFAULT bpm.now(),
     cycle_start     timestamptz,
     occurrence      integer,
     CHECK ((kind = 'start_timer') = (instance_id IS NULL)),

@@ -82,11 +82,6 @@ SELECT t.*
                AND g.group_name = ANY (t.candidate_groups)));
 COMMENT ON VIEW bpm.worklist IS 'Open tasks the current actor may work: assigned to them, or unclaimed in one of their groups';
 
-CREATE FUNCTION bpm.now() RETURNS timestamptz
-    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_now';
-COMMENT ON FUNCTION bpm.now() IS
-    'The engine''s clock: pg_bpm.mock_now when set, else the start of the transaction';
-
 -- Tasks and instances past their due date (a task's "due", a definition's
 -- "due"), on the engine's clock: open or running and overdue now, or ended
 -- late. completed_at is when the task was completed or the instance ended.

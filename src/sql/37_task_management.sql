@@ -60,7 +60,7 @@ COMMENT ON VIEW bpm.comments IS 'Comments, oldest first, with the title of their
 CREATE TABLE bpm.task_board (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name        text NOT NULL UNIQUE,
-    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_at  timestamptz NOT NULL DEFAULT bpm.now(),
     created_by  text NOT NULL
 );
 COMMENT ON TABLE bpm.task_board IS 'Boards (kanban) of task cards; see the view bpm.board';

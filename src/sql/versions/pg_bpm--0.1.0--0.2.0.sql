@@ -5,3 +5,14 @@
 -- ends with the same catalog as a fresh install (test/t/050_upgrade.pl
 -- compares them).
 \echo Use "ALTER EXTENSION pg_bpm UPDATE TO '0.2.0'" to load this file. \quit
+
+-- One clock for every timestamp (issue 9, defect 3): the columns that took
+-- their time by DEFAULT now() take the engine's clock, as the C code that
+-- writes the others does (src/sql/05_clock.sql).
+ALTER TABLE bpm.definition ALTER COLUMN deployed_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.instance ALTER COLUMN started_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.token ALTER COLUMN created_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.task_store ALTER COLUMN created_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.job ALTER COLUMN due_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.job ALTER COLUMN created_at SET DEFAULT bpm.now();
+ALTER TABLE bpm.task_board ALTER COLUMN created_at SET DEFAULT bpm.now();
