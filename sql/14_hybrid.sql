@@ -122,7 +122,31 @@ SELECT bpm.start('handover14', '{"amount": 1}') AS ho \gset
 SELECT state, regexp_replace(end_reason, '[0-9]+', 'N') AS end_reason FROM bpm.processes WHERE id = :ho;
 
 --
--- 7. Refusals.
+-- 7. A case whose timer listener reads a field the process does not have:
+-- the escalation fails as a timer of the process itself would (22023,
+-- naming the case, the listener and the path), and nothing of it remains:
+-- the process still waits at its task, and no case opened. With the
+-- field in the data, the same step escalates.
+--
+SELECT bpm.deploy('{"key": "watch14", "kind": "case", "plan": [
+    {"id": "review", "type": "human_task"},
+    {"id": "reminder", "type": "timer_listener", "timer": {"duration": "$.remind_after"}}]}') IS NOT NULL AS deployed;
+SELECT bpm.deploy('{"key": "check14", "nodes": [
+    {"id": "start", "type": "start_event"},
+    {"id": "check", "type": "user_task", "name": "Check the claim"},
+    {"id": "to_case", "type": "escalate_to_case", "case": "watch14", "wait": false}],
+  "flows": [{"from": "start", "to": "check"}, {"from": "check", "to": "to_case"}]}') IS NOT NULL AS deployed;
+SELECT bpm.start('check14', '{}', 'CL-3') AS checked \gset
+SELECT work14(:checked, 'check', '{"suspicious": true}');
+SELECT waiting_at, state FROM bpm.processes WHERE id = :checked;
+SELECT count(*) AS cases_opened FROM bpm.cases WHERE key = 'watch14';
+SELECT work14(:checked, 'check', '{"suspicious": true, "remind_after": "P2D"}');
+SELECT state FROM bpm.processes WHERE id = :checked;
+SELECT c.state, j.node_id, j.kind, j.due_at FROM bpm.cases c JOIN bpm.job j ON j.instance_id = c.id
+ WHERE c.key = 'watch14';
+
+--
+-- 8. Refusals.
 --
 \set VERBOSITY terse
 SELECT bpm.escalate_to_case(:claim, 'claim14', 'again');      -- a case, not a process

@@ -87,20 +87,33 @@ positive(Interval *i)
 											 IntervalPGetDatum(&zero))) > 0;
 }
 
-/* A timer value from the data that is not what the timer needs (22023). */
+/*
+ * A timer value from the data that is not what the timer needs (22023):
+ * the step that reaches the timer fails. For a case's timer listener that
+ * is the change that creates it, the opening of the case included (and so
+ * the process step that escalated to it, or the case task that started it).
+ */
 static void
 bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value)
 {
 	const char *what = node->timer.kind == BPM_TIMER_DURATION ? "a positive ISO 8601 duration"
 		: node->timer.kind == BPM_TIMER_DATE ? "an ISO 8601 timestamp with a UTC offset"
 		: "an ISO 8601 repeating interval such as \"R3/PT1H\"";
+	const char *selects = value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing";
 
+	if (inst->graph->is_case)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timer listener \"%s\" of case \"%s\": %s does not select %s",
+						node->id, inst->graph->key, node->timer.path_text, what),
+				 errdetail("It selects %s.", selects),
+				 errhint("The listener reads the case file when it is created; a case opened "
+						 "by a process or a case task starts with a copy of its data.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
 					node->id, inst->graph->key, node->timer.path_text, what),
-			 errdetail("It selects %s.",
-					   value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing")));
+			 errdetail("It selects %s.", selects)));
 }
 
 /* The string a timer's path selects in the data, or NULL. */
