@@ -587,7 +587,7 @@ bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome)
 }
 
 /*
- * A task of the case was completed (task.c): its output goes into the case
+ * A task of the case was completed (task_trigger.c): its output goes into the case
  * file, and its plan item completes (an ad-hoc task, item_id 0, has none).
  */
 void

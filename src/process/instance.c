@@ -83,8 +83,7 @@ bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 	ev.job_id = job_id;
 	ev.definition_id = 0;
 	ev.data = data;
-	/* a free task's stand-in (id 0) has no chain: its events stand alone */
-	return bpm_event_write(inst->id != 0 ? &inst->chain : NULL, inst->actor, &ev);
+	return bpm_event_write(&inst->chain, inst->actor, &ev);
 }
 
 static void

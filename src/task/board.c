@@ -10,7 +10,7 @@
  *   card:  (none) --create_task(board) / move_task(board =>)--> in a column
  *          in a column --move_task--> in another column, at a position
  *          in a column --move_task to the final column: the task is completed
- *                        (the rules of task.c; refused: the card stays)--> final
+ *                        (the rules of task_rules.c; refused: the card stays)--> final
  *          in a column --the task completed by any path--> final (end)
  *          final --(the task is closed)--> may only change position there (55000)
  *
@@ -150,13 +150,13 @@ place_card(int64 task_id, int64 board_id, int32 column, int32 position)
 }
 
 static void
-record_move(BpmInstance *inst, int64 task_id, const char *node_id, const char *board,
+record_move(TaskScope *scope, int64 task_id, const char *node_id, const char *board,
 			const char *from, const char *to, int32 position)
 {
-	bpm_event(inst, "task_moved", node_id, task_id, 0,
-			  bpm_jb_build(4, (const char *[]) {"board", "from", "to", "position"},
-						   (Jsonb *[]) {bpm_jb_string(board), from ? bpm_jb_string(from) : NULL,
-				bpm_jb_string(to), bpm_jb_int(position)}));
+	bpm_task_event(scope, "task_moved", node_id, task_id,
+				   bpm_jb_build(4, (const char *[]) {"board", "from", "to", "position"},
+								(Jsonb *[]) {bpm_jb_string(board), from ? bpm_jb_string(from) : NULL,
+					bpm_jb_string(to), bpm_jb_int(position)}));
 }
 
 /*
@@ -164,7 +164,7 @@ record_move(BpmInstance *inst, int64 task_id, const char *node_id, const char *b
  * the board; 42704 for an unknown one). Records task_moved.
  */
 void
-bpm_board_place_new(BpmInstance *inst, int64 task_id, const char *board)
+bpm_board_place_new(TaskScope *scope, int64 task_id, const char *board)
 {
 	static BpmStatement first = {
 		"SELECT name FROM bpm.board_column WHERE board_id = $1 AND position = 1", 1, {INT8OID}
@@ -175,13 +175,13 @@ bpm_board_place_new(BpmInstance *inst, int64 task_id, const char *board)
 
 	bpm_spi_run(&first, &arg, NULL);
 	column = bpm_spi_text(0, 1);
-	record_move(inst, task_id, NULL, board, NULL, column, place_card(task_id, board_id, 1, 0));
+	record_move(scope, task_id, NULL, board, NULL, column, place_card(task_id, board_id, 1, 0));
 }
 
 /*
- * A task was completed (task.c, any path): its card, if it has one, goes
- * to the end of its board's final column. No event of its own: the
- * task_completed event says it. The caller holds the task's lock.
+ * A task was completed (task_trigger.c, any path): its card, if it has
+ * one, goes to the end of its board's final column. No event of its own:
+ * the task_completed event says it. The caller holds the task's lock.
  */
 void
 bpm_board_task_completed(int64 task_id)
@@ -236,7 +236,7 @@ bpm_create_board(PG_FUNCTION_ARGS)
 	int			j;
 	Datum		values[2];
 	BpmIdentity caller;
-	BpmInstance stand_in;
+	TaskScope	none;
 	int64		board_id;
 
 	bpm_require_arg(fcinfo, 0, "board name");
@@ -278,10 +278,10 @@ bpm_create_board(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(board_id);
 	values[1] = PointerGetDatum(arr);
 	bpm_spi_run(&columns, values, NULL);
-	bpm_task_stand_in(&stand_in, actor);
-	bpm_event(&stand_in, "board_created", NULL, 0, 0,
-			  bpm_jb_build(2, (const char *[]) {"board", "columns"},
-						   (Jsonb *[]) {bpm_jb_string(name), bpm_jb_text_array(PointerGetDatum(arr))}));
+	bpm_task_scope_init(&none, 0, actor);	/* a board belongs to no instance */
+	bpm_task_event(&none, "board_created", NULL, 0,
+				   bpm_jb_build(2, (const char *[]) {"board", "columns"},
+								(Jsonb *[]) {bpm_jb_string(name), bpm_jb_text_array(PointerGetDatum(arr))}));
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(board_id);
 }
@@ -313,7 +313,7 @@ find_column(int64 board_id, const char *board, const char *name, bool *is_final)
 	return bpm_spi_int32(0, 1);
 }
 
-/* Complete the task as the caller: an UPDATE of the view, so every rule of task.c applies. */
+/* Complete the task as the caller: an UPDATE of the view, so every rule applies (task_rules.c). */
 static void
 complete_as_caller(const BpmIdentity *caller, int64 task_id, Jsonb *data)
 {
@@ -360,7 +360,8 @@ bpm_move_task(PG_FUNCTION_ARGS)
 	Jsonb	   *data = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity caller;
-	BpmInstance inst;
+	TaskScope	scope;
+	int64		instance_id;
 	TaskRow		task;
 	Card		card;
 	int64		board_id;
@@ -377,8 +378,8 @@ bpm_move_task(PG_FUNCTION_ARGS)
 				 errmsg("pos must be at least 1, not %d", position)));
 
 	bpm_engine_enter(&caller);
-	bpm_task_begin(&inst, task_id, actor);
-	bpm_require_may_see_task(task_id, inst.id, actor, caller.userid);
+	instance_id = bpm_task_begin(&scope, task_id, actor);
+	bpm_require_may_see_task(task_id, instance_id, actor, caller.userid);
 	bpm_task_read(task_id, &task);
 	read_card(task_id, &card);
 	if (board == NULL && !card.exists)
@@ -417,7 +418,7 @@ bpm_move_task(PG_FUNCTION_ARGS)
 	{
 		complete_as_caller(&caller, task_id, data);
 		/* the trigger wrote events: reload the instance (its chain), and the task */
-		bpm_task_begin(&inst, task_id, actor);
+		bpm_task_begin(&scope, task_id, actor);
 		bpm_task_read(task_id, &task);
 		if (strcmp(task.status, "open") == 0)
 		{
@@ -429,10 +430,10 @@ bpm_move_task(PG_FUNCTION_ARGS)
 	position = place_card(task_id, board_id, column, position);
 	if (!card.exists || card.board_id != board_id || card.column != column ||
 		card.position != position)
-		record_move(&inst, task_id, task.node_id, board,
+		record_move(&scope, task_id, task.node_id, board,
 					card.exists && card.board_id == board_id ? card.column_name : NULL,
 					column_name, position);
-	bpm_instance_save(&inst);
+	bpm_task_save(&scope);
 	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }

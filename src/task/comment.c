@@ -37,9 +37,9 @@ comment_body(FunctionCallInfo fcinfo)
 	return body;
 }
 
-/* Store a comment on a task (task_id) or on the instance itself (0), with its event. */
+/* Store a comment on a task (task_id) or on the scope's instance itself (0), with its event. */
 static int64
-add_comment(BpmInstance *inst, int64 task_id, const char *body)
+add_comment(TaskScope *scope, int64 task_id, const char *body)
 {
 	static BpmStatement insert = {
 		"INSERT INTO bpm.comment (instance_id, task_id, actor, body, created_at) "
@@ -50,19 +50,19 @@ add_comment(BpmInstance *inst, int64 task_id, const char *body)
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		comment_id;
 
-	values[0] = Int64GetDatum(inst->id);
-	nulls[0] = BPM_NULL(inst->id == 0);
+	values[0] = scope->inst ? Int64GetDatum(scope->inst->id) : (Datum) 0;
+	nulls[0] = BPM_NULL(scope->inst == NULL);
 	values[1] = Int64GetDatum(task_id);
 	nulls[1] = BPM_NULL(task_id == 0);
-	values[2] = CStringGetTextDatum(inst->actor);
+	values[2] = CStringGetTextDatum(scope->actor);
 	values[3] = CStringGetTextDatum(body);
 	values[4] = TimestampTzGetDatum(bpm_clock_now());
 	bpm_spi_run(&insert, values, nulls);
 	comment_id = bpm_spi_int64(0, 1);
-	bpm_event(inst, "comment_added", NULL, task_id, 0,
-			  bpm_jb_build(1, (const char *[]) {"comment_id"},
-						   (Jsonb *[]) {bpm_jb_int(comment_id)}));
-	bpm_instance_save(inst);
+	bpm_task_event(scope, "comment_added", NULL, task_id,
+				   bpm_jb_build(1, (const char *[]) {"comment_id"},
+								(Jsonb *[]) {bpm_jb_int(comment_id)}));
+	bpm_task_save(scope);
 	return comment_id;
 }
 
@@ -82,16 +82,17 @@ bpm_comment(PG_FUNCTION_ARGS)
 	char	   *body;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity caller;
-	BpmInstance inst;
+	TaskScope	scope;
+	int64		instance_id;
 	int64		comment_id;
 
 	bpm_require_arg(fcinfo, 0, "task id");
 	bpm_require_arg(fcinfo, 1, "comment");
 	body = comment_body(fcinfo);
 	bpm_engine_enter(&caller);
-	bpm_task_begin(&inst, PG_GETARG_INT64(0), actor);
-	bpm_require_may_see_task(PG_GETARG_INT64(0), inst.id, actor, caller.userid);
-	comment_id = add_comment(&inst, PG_GETARG_INT64(0), body);
+	instance_id = bpm_task_begin(&scope, PG_GETARG_INT64(0), actor);
+	bpm_require_may_see_task(PG_GETARG_INT64(0), instance_id, actor, caller.userid);
+	comment_id = add_comment(&scope, PG_GETARG_INT64(0), body);
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(comment_id);
 }
@@ -110,21 +111,24 @@ bpm_comment_case(PG_FUNCTION_ARGS)
 	char	   *body;
 	char	   *actor = bpm_current_actor_name();
 	BpmIdentity caller;
-	BpmInstance inst;
+	TaskScope	scope;
 	int64		comment_id;
 
 	bpm_require_arg(fcinfo, 0, "case id");
 	bpm_require_arg(fcinfo, 1, "comment");
 	body = comment_body(fcinfo);
 	bpm_engine_enter(&caller);
-	bpm_instance_lock(&inst, PG_GETARG_INT64(0), actor);
-	if (!inst.graph->is_case)
+	/* a comment on the case itself is worked against the case, as its tasks are */
+	scope.actor = actor;
+	scope.inst = &scope.instance;
+	bpm_instance_lock(scope.inst, PG_GETARG_INT64(0), actor);
+	if (!scope.inst->graph->is_case)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("instance %lld is a process, not a case", (long long) inst.id),
+				 errmsg("instance %lld is a process, not a case", (long long) scope.inst->id),
 				 errhint("Comment on its tasks with bpm.comment(task_id, body).")));
-	bpm_require_may_see(&inst, caller.userid);
-	comment_id = add_comment(&inst, 0, body);
+	bpm_require_may_see(scope.inst, caller.userid);
+	comment_id = add_comment(&scope, 0, body);
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(comment_id);
 }

@@ -40,7 +40,7 @@ same_actor(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* The rules of a pending delegation for an UPDATE of the task (task.c). */
+/* The rules of a pending delegation for an UPDATE of the task (task_rules.c). */
 void
 bpm_delegation_check_change(const TaskRow *cur, const TaskRow *next, const char *actor)
 {
@@ -101,7 +101,8 @@ bpm_delegate(PG_FUNCTION_ARGS)
 	const char *owner;
 	TaskRow		task;
 	BpmIdentity caller;
-	BpmInstance inst;
+	TaskScope	scope;
+	int64		instance_id;
 	Datum		values[3];
 
 	bpm_require_arg(fcinfo, 0, "task id");
@@ -110,8 +111,8 @@ bpm_delegate(PG_FUNCTION_ARGS)
 	to = text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	bpm_engine_enter(&caller);
-	bpm_task_begin(&inst, task_id, actor);
-	bpm_require_may_see_task(task_id, inst.id, actor, caller.userid);
+	instance_id = bpm_task_begin(&scope, task_id, actor);
+	bpm_require_may_see_task(task_id, instance_id, actor, caller.userid);
 	bpm_task_read(task_id, &task);
 	bpm_task_refuse_unless_open(&task);
 	if (task.assignee == NULL)
@@ -140,11 +141,11 @@ bpm_delegate(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(to);
 	values[2] = CStringGetTextDatum(owner);
 	bpm_spi_run(&write, values, NULL);
-	bpm_event(&inst, "task_delegated", task.node_id, task_id, 0,
-			  bpm_jb_build(3, (const char *[]) {"from", "to", "owner"},
-						   (Jsonb *[]) {bpm_jb_string(task.assignee), bpm_jb_string(to),
-				bpm_jb_string(owner)}));
-	bpm_instance_save(&inst);
+	bpm_task_event(&scope, "task_delegated", task.node_id, task_id,
+				   bpm_jb_build(3, (const char *[]) {"from", "to", "owner"},
+								(Jsonb *[]) {bpm_jb_string(task.assignee), bpm_jb_string(to),
+					bpm_jb_string(owner)}));
+	bpm_task_save(&scope);
 	bpm_engine_leave(&caller);
 	PG_RETURN_VOID();
 }

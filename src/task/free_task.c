@@ -4,9 +4,9 @@
  * Tasks outside any process or case, and subtasks. A free task is a row of
  * bpm.task_store with instance_id NULL (and no token, node or escalation),
  * created by bpm.create_task. It is worked like any task — through the
- * view bpm.task and its trigger (task.c), with the same rules for claiming,
- * handing on, rescheduling, delegating and completing — but no process
- * waits for it: completing it only records it.
+ * view bpm.task and its trigger (task_trigger.c), with the same rules for
+ * claiming, handing on, rescheduling, delegating and completing — but no
+ * process waits for it: completing it only records it.
  *
  * Serialisation point: a process task is changed under its instance's row
  * lock; a free task has no instance, so its own bpm.task_store row is
@@ -14,9 +14,10 @@
  * (the trigger, bpm.delegate, bpm.comment, bpm.move_task). Then, as
  * everywhere, its other rows (board, comments).
  *
- * Events: a free task's events have instance_id NULL and task_id set, and
- * are hashed but not chained (like definition_deployed): there is no
- * instance row to anchor a chain.
+ * Scope (TaskScope, task.h): what work on a task is done against — its
+ * instance, or none. A free task's events have instance_id NULL and
+ * task_id set, and are hashed but not chained (like definition_deployed):
+ * there is no instance row to anchor a chain, and nothing to save.
  *
  * Subtasks: any task (free or of a process) may have free subtasks
  * (parent_task_id). A task cannot be completed or cancelled while one of
@@ -24,7 +25,7 @@
  * children. Adding a subtask takes the parent's lock, so it cannot slip in
  * beside the parent's completion.
  *
- *   free task:   open --complete (the rules of task.c)--> completed
+ *   free task:   open --complete (the rules of task_rules.c)--> completed
  *                  \---cancel (worker, creator, operator)--> cancelled
  */
 #include "postgres.h"
@@ -84,34 +85,58 @@ bpm_task_lock(int64 task_id)
 }
 
 /*
- * Lock a task (above) and load what its events are written against: its
- * instance, or for a free task a stand-in with id 0, whose events are
- * unchained (bpm_event) and whose bpm_instance_save writes nothing.
+ * Lock a task (above) and set up its scope: its instance, loaded, or none.
+ * Returns the instance id, 0 for a task with no instance.
  */
-void
-bpm_task_begin(BpmInstance *inst, int64 task_id, const char *actor)
+int64
+bpm_task_begin(TaskScope *scope, int64 task_id, const char *actor)
 {
 	int64		instance_id = bpm_task_lock(task_id);
 
-	if (instance_id != 0)
-		bpm_instance_lock(inst, instance_id, actor);
-	else
-		bpm_task_stand_in(inst, actor);
+	bpm_task_scope_init(scope, instance_id, actor);
+	return instance_id;
 }
 
-/* The stand-in instance (id 0) that free tasks and boards write their events with. */
+/*
+ * The scope of work on a task of instance instance_id, which is locked and
+ * loaded here (42704 if it does not exist); 0: a task with no instance.
+ */
 void
-bpm_task_stand_in(BpmInstance *inst, const char *actor)
+bpm_task_scope_init(TaskScope *scope, int64 instance_id, const char *actor)
 {
-	memset(inst, 0, sizeof(BpmInstance));
-	inst->actor = actor;
-	inst->state = "running";
+	scope->actor = actor;
+	scope->inst = NULL;
+	if (instance_id == 0)
+		return;
+	bpm_instance_lock(&scope->instance, instance_id, actor);
+	scope->inst = &scope->instance;
+}
+
+/* An event of the scope: on its instance's chain, or standing alone. */
+void
+bpm_task_event(TaskScope *scope, const char *kind, const char *node_id, int64 task_id,
+			   Jsonb *data)
+{
+	BpmEvent	ev = {kind, node_id, task_id, 0, 0, data};
+
+	if (scope->inst)
+		bpm_event(scope->inst, kind, node_id, task_id, 0, data);
+	else
+		bpm_event_write(NULL, scope->actor, &ev);
+}
+
+/* After the scope's events: its instance row is saved; without one there is nothing to save. */
+void
+bpm_task_save(TaskScope *scope)
+{
+	if (scope->inst)
+		bpm_instance_save(scope->inst);
 }
 
 /*
  * Who may cancel a free task: whoever may complete it, its creator, an
  * operator. Not while a subtask is open. (Tasks of a process are cancelled
- * with their instance: task.c refuses them before this.)
+ * with their instance: task_rules.c refuses them before this.)
  */
 void
 bpm_free_task_check_cancel(const TaskRow *cur, const char *actor, Oid caller)
@@ -234,7 +259,7 @@ bpm_create_task(PG_FUNCTION_ARGS)
 	Datum		values[10];
 	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	BpmIdentity caller;
-	BpmInstance stand_in;
+	TaskScope	none;
 	int64		task_id;
 	Jsonb	   *vals[5];
 
@@ -271,18 +296,18 @@ bpm_create_task(PG_FUNCTION_ARGS)
 	bpm_spi_run(&insert, values, nulls);
 	task_id = bpm_spi_int64(0, 1);
 
-	bpm_task_stand_in(&stand_in, actor);
+	bpm_task_scope_init(&none, 0, actor);	/* a free task has no instance */
 	vals[0] = bpm_jb_string(title);
 	vals[1] = PG_ARGISNULL(2) ? NULL : bpm_jb_string(TextDatumGetCString(values[2]));
 	vals[2] = bpm_jb_text_array(values[3]);
 	vals[3] = bpm_jb_int(priority);
 	vals[4] = bpm_jb_int(parent);
-	bpm_event(&stand_in, "task_created", NULL, task_id, 0,
-			  bpm_jb_build(parent ? 5 : 4,
-						   (const char *[]) {"title", "assignee", "candidate_groups", "priority",
-				"parent_task_id"}, vals));
+	bpm_task_event(&none, "task_created", NULL, task_id,
+				   bpm_jb_build(parent ? 5 : 4,
+								(const char *[]) {"title", "assignee", "candidate_groups", "priority",
+					"parent_task_id"}, vals));
 	if (!PG_ARGISNULL(9))
-		bpm_board_place_new(&stand_in, task_id, text_to_cstring(PG_GETARG_TEXT_PP(9)));
+		bpm_board_place_new(&none, task_id, text_to_cstring(PG_GETARG_TEXT_PP(9)));
 	bpm_engine_leave(&caller);
 	PG_RETURN_INT64(task_id);
 }

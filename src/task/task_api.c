@@ -3,9 +3,9 @@
  *
  * The SQL functions that work tasks: bpm.complete_task, bpm.claim,
  * bpm.unclaim and bpm.assign. Each is an UPDATE of the view bpm.task run as
- * the caller, so the INSTEAD OF trigger (task.c) checks the same rules as
- * for any client's UPDATE; claim and unclaim check first to say precisely
- * why they refuse.
+ * the caller, so the INSTEAD OF trigger (task_trigger.c) checks the same
+ * rules as for any client's UPDATE; claim and unclaim check first to say
+ * precisely why they refuse.
  */
 #include "postgres.h"
 
@@ -57,7 +57,7 @@ update_task_as_caller(const BpmIdentity *caller, BpmStatement *stmt,
  *
  * An UPDATE of the task to completed with data as its output; the trigger
  * locks the instance, checks the rules and moves the process on. Raises
- * 42704, 55000, 42501, 23502 (see task.c).
+ * 42704, 55000, 42501, 23502 (see task_rules.c).
  */
 PG_FUNCTION_INFO_V1(bpm_complete_task);
 Datum
