@@ -23,6 +23,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 
 #include "security/actor.h"
@@ -192,6 +193,10 @@ check_four_eyes(const TaskRow *old, BpmNode *node, const char *actor)
 				 errhint("Another person must complete task %lld.", (long long) old->id)));
 }
 
+/*
+ * The required fields are in the output (23502 naming those that are not,
+ * with a hint that shows each as a key of the completion data).
+ */
 static void
 check_required(const TaskRow *old, Jsonb *output)
 {
@@ -200,24 +205,31 @@ check_required(const TaskRow *old, Jsonb *output)
 	int			n;
 	int			i;
 	StringInfoData missing;
+	StringInfoData example;
 
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &fields, NULL, &n);
 	initStringInfo(&missing);
+	initStringInfo(&example);
 	for (i = 0; i < n; i++)
 	{
 		char	   *field = TextDatumGetCString(fields[i]);
 		JsonbValue	v;
 
-		if (!bpm_jb_get(&output->root, field, &v) || v.type == jbvNull)
-			appendStringInfo(&missing, "%s%s", missing.len ? ", " : "", field);
+		if (bpm_jb_get(&output->root, field, &v) && v.type != jbvNull)
+			continue;
+		appendStringInfoString(&missing, missing.len ? ", " : "");
+		appendStringInfoString(&missing, field);
+		appendStringInfoString(&example, example.len ? ", " : "");
+		escape_json(&example, field);
+		appendStringInfoString(&example, ": ...");
 	}
 	if (missing.len > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("task %lld (\"%s\") cannot be completed without: %s",
 						(long long) old->id, old->node_id, missing.data),
-				 errhint("Pass the fields in the completion data, e.g. bpm.complete_task(%lld, '{\"%s\": ...}').",
-						 (long long) old->id, missing.data)));
+				 errhint("Pass the fields in the completion data, e.g. bpm.complete_task(%lld, '{%s}').",
+						 (long long) old->id, example.data)));
 }
 
 /* The output of a completion (or resolution) is a JSON object (22023); none is {}. */
