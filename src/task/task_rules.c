@@ -13,8 +13,9 @@
  *     cancel a free task, and not while a subtask is open (free_task.c);
  *   - completing: the instance is running (55000), who may complete it
  *     (42501), four eyes (42501), the output is a JSON object (22023), the
- *     required fields are there (23502), no subtask is open (55000). The
- *     delegate's completion of a delegated task resolves it instead.
+ *     required fields are in the instance data once the output is merged
+ *     into it (23502), no subtask is open (55000). The delegate's
+ *     completion of a delegated task resolves it instead.
  */
 #include "postgres.h"
 
@@ -194,11 +195,29 @@ check_four_eyes(const TaskRow *old, BpmNode *node, const char *actor)
 }
 
 /*
- * The required fields are in the output (23502 naming those that are not,
- * with a hint that shows each as a key of the completion data).
+ * Whether a required field is there once the output is merged into the
+ * data (top-level keys of the output replace the data's): with a value
+ * other than JSON null.
+ */
+static bool
+field_present(const char *field, Jsonb *output, Jsonb *data)
+{
+	JsonbValue	v;
+
+	if (bpm_jb_get(&output->root, field, &v))
+		return v.type != jbvNull;
+	return data != NULL && bpm_jb_get(&data->root, field, &v) && v.type != jbvNull;
+}
+
+/*
+ * The required fields are present in the instance data (a case's case
+ * file; none for a task with no instance) after the output is merged into
+ * it: a field already there need not be sent again. 23502 names those
+ * that are not, with a hint that shows each as a key of the completion
+ * data.
  */
 static void
-check_required(const TaskRow *old, Jsonb *output)
+check_required(const TaskRow *old, Jsonb *output, Jsonb *data)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(old->required);
 	Datum	   *fields;
@@ -213,9 +232,8 @@ check_required(const TaskRow *old, Jsonb *output)
 	for (i = 0; i < n; i++)
 	{
 		char	   *field = TextDatumGetCString(fields[i]);
-		JsonbValue	v;
 
-		if (bpm_jb_get(&output->root, field, &v) && v.type != jbvNull)
+		if (field_present(field, output, data))
 			continue;
 		appendStringInfoString(&missing, missing.len ? ", " : "");
 		appendStringInfoString(&missing, field);
@@ -269,7 +287,7 @@ check_completion(TaskScope *scope, const TaskRow *cur, TaskRow *next)
 	if (cur->delegation_state)	/* resolved: the delegate's output, then the owner's */
 		next->output = bpm_jb_concat(cur->output ? cur->output : bpm_jb_empty_object(),
 									 next->output);
-	check_required(cur, next->output);
+	check_required(cur, next->output, inst ? inst->data : NULL);
 	bpm_task_refuse_open_subtasks(cur, "completed");
 }
 
