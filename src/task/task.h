@@ -16,7 +16,7 @@
 #include "access/tupdesc.h"
 #include "utils/jsonb.h"
 
-#include "process/engine.h"
+#include "process/process.h"
 
 /*
  * The columns of the view bpm.task, in its order: the column, its C form,

@@ -20,7 +20,7 @@
 #include "utils/memutils.h"
 
 #include "task/task.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 /* The C forms and who changes a column: see BPM_TASK_COLUMNS. */
 typedef enum TaskForm

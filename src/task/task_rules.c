@@ -27,11 +27,10 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "task/task.h"
-#include "time/clock.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
+#include "time/time.h"
+#include "util/util.h"
 
 static bool
 text_changed(const char *a, const char *b)

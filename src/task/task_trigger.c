@@ -33,10 +33,9 @@
 #include "utils/rel.h"
 
 #include "case/case.h"
-#include "security/actor.h"
+#include "security/security.h"
 #include "task/task.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 static Jsonb *
 change_data(const char *from, const char *to)
