@@ -159,7 +159,7 @@ create_children(BpmCaseRun *run, BpmItem *stage)
 static void
 arm_timer(BpmCaseRun *run, BpmNode *node, int64 item_id)
 {
-	bpm_activity_create_job(run->inst, node, item_id, "case_timer",
+	bpm_activity_create_job(run->inst, node, item_id, BPM_JOB_CASE_TIMER,
 							bpm_timer_due(run->inst, node));
 }
 

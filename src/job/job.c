@@ -2,26 +2,20 @@
  * src/job/job.c
  *
  * Jobs: work that a token waits for. External service tasks wait on a
- * bpm.job row (kind "external") that workers in any language fetch and
+ * bpm.job row (kind external) that workers in any language fetch and
  * lock, complete, fail, or report a BPMN error on over SQL (this file);
- * timers, async continuations, service tasks implemented in SQL,
- * escalations and boundary timers (kinds "timer", "async", "service",
- * "escalation", "boundary"; the last drawn in boundary.c) are run by the
- * job runners (runner.c).
+ * the other kinds (process/job_kind.h) are run by the job runners
+ * (worker/runner.c, which dispatch them through job/dispatch.c).
  *
- * Job states (derived from the row):
+ * External job states (derived from the row):
  *
- *   external:
  *   fetchable --fetch_and_lock--> locked --complete_job--> (row deleted, instance moves on)
  *      ^   ^                        |  \--lock expires--> fetchable
  *      |   \------fail_job----------/     \--throw_error, caught--> (row deleted, boundary path)
  *      |          (retries - 1; fetchable again after retry_in; also throw_error, not caught)
  *      \--retry_incident-- incident <--fail_job with no retries left
  *
- *   timer, async, service:
- *   scheduled (due_at) --bpm.run_jobs, done--> (row deleted, instance moves on)
- *      ^   \--fails--> retries - 1, due again after a backoff, or incident
- *      \--retry_incident-- incident
+ * (The states of the runners' jobs are drawn in dispatch.c.)
  *
  * Every function locks the job's instance first, then the job row.
  * fetch_and_lock skips jobs whose row or instance is locked (SKIP LOCKED),
@@ -40,8 +34,8 @@
 #include "utils/tuplestore.h"
 
 #include "security/actor.h"
+#include "job/job.h"
 #include "process/boundary.h"
-#include "process/engine.h"
 #include "util/jsonb_util.h"
 #include "time/clock.h"
 #include "util/spi_util.h"
@@ -50,7 +44,7 @@
 typedef struct JobRow
 {
 	int64		id;
-	char	   *kind;
+	BpmJobKind	kind;
 	int64		token_id;
 	char	   *node_id;
 	char	   *topic;
@@ -97,18 +91,18 @@ lock_job(BpmInstance *inst, int64 job_id, const char *actor, JobRow *job)
 	job->topic = bpm_spi_text(0, 3);
 	job->locked_by = bpm_spi_text(0, 4);
 	job->retries = bpm_spi_int32(0, 5);
-	job->kind = bpm_spi_text(0, 6);
+	job->kind = bpm_job_kind_parse(bpm_spi_text(0, 6));
 }
 
 /* Only the worker holding the lock may report on a job. */
 static void
 require_lock_holder(const JobRow *job, const char *worker)
 {
-	if (strcmp(job->kind, "external") != 0)
+	if (job->kind != BPM_JOB_EXTERNAL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("job %lld is a %s job, run by the engine, not by workers",
-						(long long) job->id, job->kind),
+						(long long) job->id, bpm_job_kind_name(job->kind)),
 				 errhint("bpm.run_jobs() runs due internal jobs.")));
 	if (job->retries == 0)
 		ereport(ERROR,

@@ -188,7 +188,7 @@ bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 	t.escalation_of = 0;
 	task_id = insert_task(inst, &t, token_id);
 	if (bpm_node_escalates(node))
-		bpm_activity_create_job(inst, node, token_id, "escalation", bpm_clock_after(node->due));
+		bpm_activity_create_job(inst, node, token_id, BPM_JOB_ESCALATION, bpm_clock_after(node->due));
 	return task_id;
 }
 
@@ -217,14 +217,13 @@ open_escalation_task(BpmInstance *inst, BpmNode *node, int64 token_id, int64 ove
 }
 
 /*
- * A job for a token waiting at node: "external" (a topic for workers,
- * announced with NOTIFY at commit), or one the job runners do themselves:
- * "timer", "async" (continue into the node) or "service" (call the SQL
- * function of a service task).
+ * A job for a token waiting at node: external (a topic for workers,
+ * announced with NOTIFY at commit), or one the job runners do themselves
+ * (the other kinds of job_kind.h).
  */
 int64
 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
-						const char *kind, TimestampTz due_at)
+						BpmJobKind kind, TimestampTz due_at)
 {
 	return bpm_activity_create_cycle_job(inst, node, token_id, kind, due_at, 0, 0);
 }
@@ -235,7 +234,7 @@ bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
  */
 int64
 bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
-							  const char *kind, TimestampTz due_at,
+							  BpmJobKind kind, TimestampTz due_at,
 							  TimestampTz cycle_start, int occurrence)
 {
 	static BpmStatement stmt = {
@@ -244,7 +243,7 @@ bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 		9, {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 		INT4OID}
 	};
-	bool		external = strcmp(kind, "external") == 0;
+	bool		external = kind == BPM_JOB_EXTERNAL;
 	Datum		values[9];
 	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const int	utc = 0;
@@ -253,7 +252,7 @@ bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(node->id);
-	values[3] = CStringGetTextDatum(kind);
+	values[3] = CStringGetTextDatum(bpm_job_kind_name(kind));
 	values[4] = external ? CStringGetTextDatum(node->topic) : (Datum) 0;
 	nulls[4] = BPM_NULL(!external);
 	values[5] = Int32GetDatum(node->retries);
@@ -274,7 +273,7 @@ bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
 	else
 		bpm_event(inst, "job_created", node->id, 0, job_id,
 				  bpm_jb_build(occurrence ? 3 : 2, (const char *[]) {"kind", "due_at", "occurrence"},
-							   (Jsonb *[]) {bpm_jb_string(kind),
+							   (Jsonb *[]) {bpm_jb_string(bpm_job_kind_name(kind)),
 					bpm_jb_string(JsonEncodeDateTime(NULL, TimestampTzGetDatum(due_at),
 													 TIMESTAMPTZOID, &utc)),
 				bpm_jb_int(occurrence)}));

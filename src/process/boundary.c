@@ -3,19 +3,9 @@
  *
  * Boundary events (see boundary.h). A timer boundary event is a bpm.job of
  * kind "boundary" whose node is the boundary event and whose token is the
- * activity's: armed when the token enters the activity, removed when the
- * activity ends (bpm_activity_disarm, from the engine), fired by the job
- * runners. Firing is the engine's (bpm_engine_fire_boundary): an
- * interrupting boundary cancels the activity and moves its token, a
- * non-interrupting one starts a new token. A repeating cycle is re-armed
- * for its next occurrence while the activity runs and occurrences are
- * left; each job records which occurrence it waits for.
- *
- * Boundary job states:
- *
- *   armed (due_at) --activity ends first--> (row deleted, job_cancelled)
- *      |  \--run_jobs: fires--> (row deleted, boundary_fired) --cycle, more left--> armed (next occurrence)
- *      \--the step after firing fails--> retries - 1, due again after a backoff, or incident
+ * activity's: armed here when the token enters the activity, removed when
+ * the activity ends (bpm_activity_disarm, from the engine), fired by the
+ * job runners (job/boundary_timer.c, which draws the job's states).
  *
  * An error boundary event has no job: it catches a BPMN error raised where
  * it is attached (an SQL service task's function, an external worker's
@@ -51,71 +41,10 @@ bpm_boundary_arm(BpmInstance *inst, BpmNode *node, int64 token_id)
 		if (b->boundary != BPM_BOUNDARY_TIMER)
 			continue;
 		if (b->timer.kind != BPM_TIMER_CYCLE)
-			bpm_activity_create_job(inst, b, token_id, "boundary", bpm_timer_due(inst, b));
+			bpm_activity_create_job(inst, b, token_id, BPM_JOB_BOUNDARY, bpm_timer_due(inst, b));
 		else if (bpm_recurrence_next(bpm_timer_cycle(inst, b), now, now, &due, &n))
-			bpm_activity_create_cycle_job(inst, b, token_id, "boundary", due, now, n);
+			bpm_activity_create_cycle_job(inst, b, token_id, BPM_JOB_BOUNDARY, due, now, n);
 	}
-}
-
-/*
- * A timer boundary job fell due (run by the job runners, under the
- * instance lock): remove it, fire the boundary event, and re-arm a cycle
- * for its next occurrence while the activity still runs.
- */
-void
-bpm_boundary_run_timer(BpmInstance *inst, BpmNode *boundary, int64 job_id, int64 token_id)
-{
-	static BpmStatement remove = {
-		"DELETE FROM bpm.job WHERE id = $1 RETURNING cycle_start, occurrence",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(job_id);
-	bool		isnull;
-	TimestampTz cycle_start;
-	int			occurrence;
-	BpmRecurrence *cycle;
-
-	if (bpm_spi_run(&remove, &arg, NULL) != 1)
-		elog(ERROR, "pg_bpm: boundary job %lld vanished while locked", (long long) job_id);
-	cycle_start = DatumGetTimestampTz(bpm_spi_datum(0, 1, &isnull));
-	occurrence = bpm_spi_int32(0, 2);
-	if (!bpm_engine_fire_boundary(inst, token_id, bpm_graph_find(inst->graph, boundary->id),
-								  job_id, NULL, occurrence) ||
-		boundary->timer.kind != BPM_TIMER_CYCLE)
-		return;
-	cycle = bpm_timer_cycle(inst, boundary);
-	if (bpm_recurrence_remaining(cycle, occurrence) == 0)
-		return;
-	bpm_activity_create_cycle_job(inst, boundary, token_id, "boundary",
-								  bpm_recurrence_occurrence(cycle, cycle_start, occurrence + 1),
-								  cycle_start, occurrence + 1);
-	bpm_instance_save(inst);
-}
-
-/*
- * A user task's due date passed (its escalation job, under the instance
- * lock): if the task is still open, escalate it as its "escalation" says,
- * then fire its escalation boundary event, if it has one.
- */
-void
-bpm_boundary_escalate(BpmInstance *inst, BpmNode *task, int64 token_id, int64 job_id)
-{
-	static BpmStatement is_open = {
-		"SELECT 1 FROM bpm.task_store WHERE instance_id = $1 AND token_id = $2 "
-		"AND status = 'open' AND escalation_of IS NULL",
-		2, {INT8OID, INT8OID}
-	};
-	Datum		values[2] = {Int64GetDatum(inst->id), Int64GetDatum(token_id)};
-	bool		open;
-
-	if (task->escalation.defined)
-		open = bpm_activity_escalate_task(inst, task, token_id);
-	else
-		open = bpm_spi_run(&is_open, values, NULL) > 0;
-	if (open && task->escalation_boundary >= 0)
-		bpm_engine_fire_boundary(inst, token_id, task->escalation_boundary, job_id, NULL, 0);
-	else
-		bpm_instance_save(inst);
 }
 
 /*

@@ -1,9 +1,8 @@
 /*
  * src/process/boundary.h
  *
- * Boundary events: arming the timers of an activity a token enters,
- * firing them when their jobs fall due (re-arming a cycle), the deadline
- * of a user task (escalation and escalation boundary), and BPMN errors:
+ * Boundary events: arming the timers of an activity a token enters
+ * (job/boundary_timer.c fires them when their jobs fall due), and BPMN errors:
  * how a function raises one (SQLSTATE BPMNE, message = code, detail = the
  * human message), and which error boundary event catches it.
  */
@@ -16,10 +15,6 @@
 #define BPM_ERRCODE_BPMN_ERROR MAKE_SQLSTATE('B','P','M','N','E')
 
 extern void bpm_boundary_arm(BpmInstance *inst, BpmNode *node, int64 token_id);
-extern void bpm_boundary_run_timer(BpmInstance *inst, BpmNode *boundary, int64 job_id,
-								   int64 token_id);
-extern void bpm_boundary_escalate(BpmInstance *inst, BpmNode *task, int64 token_id,
-								  int64 job_id);
 extern bool bpm_boundary_catch(BpmInstance *inst, int node, int64 token_id, int64 job_id,
 							   const char *code, const char *message, const char *worker);
 

@@ -494,7 +494,7 @@ enter(Run *run, int t)
 		if (node->async)
 		{
 			token_rest(run, t, TOKEN_WAITING);
-			bpm_activity_create_job(inst, node, run->tokens[t].row_id, "async", bpm_clock_now());
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id, BPM_JOB_ASYNC, bpm_clock_now());
 			return;
 		}
 	}
@@ -511,7 +511,7 @@ enter(Run *run, int t)
 				break;
 			}
 			token_rest(run, t, TOKEN_WAITING);
-			bpm_activity_create_job(inst, node, run->tokens[t].row_id, "timer",
+			bpm_activity_create_job(inst, node, run->tokens[t].row_id, BPM_JOB_TIMER,
 									bpm_timer_due(inst, node));
 			break;
 		case BPM_END_EVENT:
@@ -536,7 +536,7 @@ enter(Run *run, int t)
 		case BPM_SERVICE_TASK:
 			token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_job(inst, node, run->tokens[t].row_id,
-									node->topic ? "external" : "service", bpm_clock_now());
+									node->topic ? BPM_JOB_EXTERNAL : BPM_JOB_SERVICE, bpm_clock_now());
 			if (node->has_timer_boundary)
 				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
 			break;

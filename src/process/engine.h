@@ -22,6 +22,7 @@
 #include "audit/audit.h"
 #include "definition/definition.h"
 #include "expr/expr.h"
+#include "process/job_kind.h"
 
 typedef struct BpmInstance
 {
@@ -70,9 +71,9 @@ extern bool bpm_engine_fire_boundary(BpmInstance *inst, int64 token_id, int boun
 /* activity.c: what entering an activity does; returns the task or job id */
 extern int64 bpm_activity_create_task(BpmInstance *inst, BpmNode *node, int64 token_id);
 extern int64 bpm_activity_create_job(BpmInstance *inst, BpmNode *node, int64 token_id,
-									 const char *kind, TimestampTz due_at);
+									 BpmJobKind kind, TimestampTz due_at);
 extern int64 bpm_activity_create_cycle_job(BpmInstance *inst, BpmNode *node, int64 token_id,
-										   const char *kind, TimestampTz due_at,
+										   BpmJobKind kind, TimestampTz due_at,
 										   TimestampTz cycle_start, int occurrence);
 extern void bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id);
 extern void bpm_activity_cancel_work(BpmInstance *inst, int64 token_id);

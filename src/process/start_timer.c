@@ -27,6 +27,7 @@
 
 #include "audit/audit.h"
 #include "process/engine.h"
+#include "process/job_kind.h"
 #include "util/jsonb_util.h"
 #include "time/clock.h"
 #include "util/spi_util.h"
@@ -65,16 +66,17 @@ arm(int64 definition_id, const char *node_id, TimestampTz due, TimestampTz ancho
 {
 	static BpmStatement insert = {
 		"INSERT INTO bpm.job (definition_id, node_id, kind, retries, due_at, cycle_start, occurrence) "
-		"VALUES ($1, $2, 'start_timer', 1, $3, $4, $5)",
-		5, {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
+		"VALUES ($1, $2, $6, 1, $3, $4, $5)",
+		6, {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID}
 	};
-	Datum		values[5];
+	Datum		values[6];
 
 	values[0] = Int64GetDatum(definition_id);
 	values[1] = CStringGetTextDatum(node_id);
 	values[2] = TimestampTzGetDatum(due);
 	values[3] = TimestampTzGetDatum(anchor);
 	values[4] = Int32GetDatum(occurrence);
+	values[5] = CStringGetTextDatum(bpm_job_kind_name(BPM_JOB_START_TIMER));
 	bpm_spi_run(&insert, values, NULL);
 }
 

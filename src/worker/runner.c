@@ -3,10 +3,12 @@
  *
  * Running the jobs the engine does itself: timers that fall due, async
  * continuations, service tasks implemented in SQL (whose BPMN errors an
- * error boundary event may catch), boundary timers (boundary.c), and the
- * escalation of user tasks whose deadline passed. bpm.run_jobs() is
- * one pass over what is due, in the calling session (pg_cron or an outside
- * loop can drive it; the background workers call the same code).
+ * error boundary event may catch), boundary timers, and the escalation of
+ * user tasks whose deadline passed. What each kind does is job/'s
+ * (job/dispatch.c); picking, retries and incidents are here.
+ * bpm.run_jobs() is one pass over what is due, in the calling session
+ * (pg_cron or an outside loop can drive it; the background workers call
+ * the same code).
  *
  * Each job runs in a subtransaction of the pass, after the pass has locked
  * it and its instance (SKIP LOCKED: a job whose instance is busy waits for
@@ -30,9 +32,8 @@
 #include "utils/snapmgr.h"
 
 #include "security/actor.h"
-#include "case/case.h"
+#include "job/job.h"
 #include "process/boundary.h"
-#include "process/engine.h"
 #include "util/jsonb_util.h"
 #include "time/clock.h"
 #include "util/spi_util.h"
@@ -41,17 +42,6 @@
 
 /* The actor of the events a runner process records. */
 #define BPM_RUNNER_ACTOR	"pg_bpm"
-
-typedef struct DueJob
-{
-	int64		id;
-	int64		instance_id;
-	int64		token_id;
-	char	   *kind;
-	char	   *node_id;
-	const char *actor;
-	bool		in_function;	/* a service task's function is running */
-} DueJob;
 
 /* In a runner process: its slot, where it shows which job it runs. */
 static BpmDbSlot *my_db = NULL;
@@ -71,7 +61,7 @@ show_running(int64 job_id)
 
 /* Lock the next due internal job and its instance; false when none is. */
 static bool
-pick_due_job(TimestampTz now, DueJob *job)
+pick_due_job(TimestampTz now, BpmDueJob *job)
 {
 	static BpmStatement stmt = {
 		"SELECT j.id, j.instance_id, j.token_id, j.kind, j.node_id FROM bpm.job j "
@@ -88,64 +78,17 @@ pick_due_job(TimestampTz now, DueJob *job)
 	job->id = bpm_spi_int64(0, 1);
 	job->instance_id = bpm_spi_int64(0, 2);
 	job->token_id = bpm_spi_int64(0, 3);
-	job->kind = bpm_spi_text(0, 4);
+	job->kind = bpm_job_kind_parse(bpm_spi_text(0, 4));
 	job->node_id = bpm_spi_text(0, 5);
 	show_running(job->id);
 	return true;
-}
-
-/* Do one job: remove it and move its token on. Runs in a subtransaction. */
-static void
-run_job(DueJob *job)
-{
-	static BpmStatement remove = {
-		"DELETE FROM bpm.job WHERE id = $1",
-		1, {INT8OID}
-	};
-	Datum		id = Int64GetDatum(job->id);
-	BpmInstance inst;
-	BpmNode    *node;
-
-	job->in_function = false;
-	bpm_instance_lock(&inst, job->instance_id, job->actor);
-	node = &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)];
-	if (strcmp(job->kind, "boundary") == 0)
-	{
-		bpm_boundary_run_timer(&inst, node, job->id, job->token_id);
-		return;
-	}
-	bpm_spi_run(&remove, &id, NULL);
-	bpm_event(&inst, strcmp(job->kind, "timer") == 0 || strcmp(job->kind, "case_timer") == 0
-			  ? "timer_fired" : "job_completed",
-			  job->node_id, 0, job->id, NULL);
-	if (strcmp(job->kind, "case_timer") == 0)
-	{
-		bpm_case_timer_fired(&inst, job->token_id);
-		return;
-	}
-	if (strcmp(job->kind, "escalation") == 0)
-	{
-		/* the task stays where it is, in other hands, unless a boundary takes over */
-		bpm_boundary_escalate(&inst, node, job->token_id, job->id);
-		return;
-	}
-	if (strcmp(job->kind, "service") == 0)
-	{
-		job->in_function = true;
-		bpm_activity_run_script(&inst, node, job->id);
-		job->in_function = false;
-	}
-	if (strcmp(job->kind, "async") == 0)
-		bpm_engine_continue(&inst, job->token_id);
-	else
-		bpm_engine_resume(&inst, job->token_id);
 }
 
 static bool is_job_failure(ErrorData *error);
 
 typedef struct CaughtError
 {
-	DueJob	   *job;
+	BpmDueJob	   *job;
 	ErrorData  *error;
 	bool		caught;
 } CaughtError;
@@ -169,7 +112,7 @@ catch_in_instance(void *arg)
  * did; when that path fails, *error becomes its error, a failure of the job.
  */
 static bool
-catch_bpmn_error(DueJob *job, ErrorData **error)
+catch_bpmn_error(BpmDueJob *job, ErrorData **error)
 {
 	CaughtError c = {job, *error, false};
 	ErrorData  *late;
@@ -190,7 +133,7 @@ catch_bpmn_error(DueJob *job, ErrorData **error)
  * retries: another runner took it meanwhile and has done it.
  */
 static bool
-lock_again(DueJob *job, BpmInstance *inst)
+lock_again(BpmDueJob *job, BpmInstance *inst)
 {
 	static BpmStatement lock = {
 		"SELECT 1 FROM bpm.job WHERE id = $1 AND retries > 0 FOR UPDATE",
@@ -208,7 +151,7 @@ lock_again(DueJob *job, BpmInstance *inst)
  * error boundary event catches is not a failure.
  */
 static void
-record_failure(DueJob *job, ErrorData *error)
+record_failure(BpmDueJob *job, ErrorData *error)
 {
 	static BpmStatement fail = {
 		"UPDATE bpm.job SET retries = retries - 1, attempts = attempts + 1, last_error = $2 "
@@ -263,7 +206,7 @@ typedef struct Attempt
 	bool		picked;
 	bool		is_start_timer;
 	BpmStartTimerJob start;
-	DueJob		job;
+	BpmDueJob		job;
 } Attempt;
 
 /*
@@ -293,7 +236,7 @@ attempt_next_job(void *arg)
 	}
 	a->picked = pick_due_job(now, &a->job);
 	if (a->picked)
-		run_job(&a->job);
+		bpm_job_run(&a->job);
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "process/process.h"
 #include "worker/workers.h"
 
 /* How long a backend waits for a database's workers to leave before it drops the database. */
@@ -322,7 +323,8 @@ bpm_job_wake_scheduler(PG_FUNCTION_ARGS)
 	if (shared == NULL)
 		return PointerGetDatum(tuple);
 	kind = column(trigdata, tuple, "kind", &isnull);
-	if (isnull || strcmp(TextDatumGetCString(kind), "external") == 0)
+	/* by name: a BEFORE trigger sees a kind before the CHECK constraint refuses it */
+	if (isnull || strcmp(TextDatumGetCString(kind), bpm_job_kind_name(BPM_JOB_EXTERNAL)) == 0)
 		return PointerGetDatum(tuple);
 	retries = column(trigdata, tuple, "retries", &isnull);
 	if (isnull || DatumGetInt32(retries) <= 0)
