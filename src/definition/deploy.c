@@ -245,11 +245,14 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	graph = bpm_graph_compile(source, true);
 	hash = content_hash(source);
 
-	bpm_engine_enter(&saved);
+	/* written as the owner of schema bpm, as the engine writes (definition/ is below it) */
+	bpm_become_owner(&saved);
+	bpm_spi_connect();
 	lock_key(graph->key);
 	id = find_identical_latest(graph->key, hash, &latest);
 	if (id == 0)
 		id = store_definition(source, graph, hash, latest + 1, actor, deployer);
-	bpm_engine_leave(&saved);
+	bpm_spi_finish();
+	bpm_restore_identity(&saved);
 	PG_RETURN_INT64(id);
 }

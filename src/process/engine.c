@@ -24,6 +24,7 @@
 #include "process/boundary.h"
 #include "case/case.h"
 #include "process/engine.h"
+#include "security/actor.h"
 #include "util/jsonb_util.h"
 #include "time/clock.h"
 #include "util/spi_util.h"
@@ -794,4 +795,23 @@ bpm_engine_cancel(BpmInstance *inst, const char *reason)
 	kill_scope(&run, -1);
 	bpm_instance_end(inst, "terminated", reason);
 	bpm_instance_save(inst);
+}
+
+/*
+ * Enter and leave the engine from an SQL-callable function or trigger: act
+ * as the schema owner with the pinned search_path (security/actor.h), SPI
+ * connected.
+ */
+void
+bpm_engine_enter(BpmIdentity *saved)
+{
+	bpm_become_owner(saved);
+	bpm_spi_connect();
+}
+
+void
+bpm_engine_leave(const BpmIdentity *saved)
+{
+	bpm_spi_finish();
+	bpm_restore_identity(saved);
 }

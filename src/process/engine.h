@@ -23,6 +23,7 @@
 #include "definition/definition.h"
 #include "expr/expr.h"
 #include "process/job_kind.h"
+#include "security/actor.h"
 
 typedef struct BpmInstance
 {
@@ -61,6 +62,8 @@ extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 extern int64 bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind);
 
 /* engine.c */
+extern void bpm_engine_enter(BpmIdentity *saved);
+extern void bpm_engine_leave(const BpmIdentity *saved);
 extern void bpm_engine_start(BpmInstance *inst);
 extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);
 extern void bpm_engine_continue(BpmInstance *inst, int64 token_id);

@@ -306,24 +306,6 @@ bpm_restore_identity(const BpmIdentity *saved)
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
-/*
- * Enter and leave the engine from an SQL-callable function or trigger: act
- * as the schema owner with the pinned search_path, SPI connected.
- */
-void
-bpm_engine_enter(BpmIdentity *saved)
-{
-	bpm_become_owner(saved);
-	bpm_spi_connect();
-}
-
-void
-bpm_engine_leave(const BpmIdentity *saved)
-{
-	bpm_spi_finish();
-	bpm_restore_identity(saved);
-}
-
 /* Refuse a NULL argument of a non-strict function (22004). */
 void
 bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
