@@ -88,7 +88,7 @@ static bool is_job_failure(ErrorData *error);
 
 typedef struct CaughtError
 {
-	BpmDueJob	   *job;
+	BpmDueJob  *job;
 	ErrorData  *error;
 	bool		caught;
 } CaughtError;
@@ -148,9 +148,11 @@ lock_again(BpmDueJob *job, BpmInstance *inst)
 /*
  * Record a failed attempt, after the job's subtransaction rolled back: one
  * retry less and a later due date, or an incident. A BPMN error that an
- * error boundary event catches is not a failure.
+ * error boundary event catches is not a failure. Returns the error
+ * recorded (that of the boundary's path when taking it failed), NULL for
+ * none.
  */
-static void
+static ErrorData *
 record_failure(BpmDueJob *job, ErrorData *error)
 {
 	static BpmStatement fail = {
@@ -167,7 +169,7 @@ record_failure(BpmDueJob *job, ErrorData *error)
 	BpmInstance inst;
 
 	if (!lock_again(job, &inst) || catch_bpmn_error(job, &error))
-		return;
+		return NULL;
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
 	values[0] = Int64GetDatum(job->id);
 	values[1] = CStringGetTextDatum(error->message);
@@ -184,6 +186,7 @@ record_failure(BpmDueJob *job, ErrorData *error)
 				bpm_jb_string(unpack_sql_state(error->sqlerrcode)),
 				bpm_jb_int(left)}));
 	bpm_instance_save(&inst);
+	return error;
 }
 
 /*
@@ -206,7 +209,7 @@ typedef struct Attempt
 	bool		picked;
 	bool		is_start_timer;
 	BpmStartTimerJob start;
-	BpmDueJob		job;
+	BpmDueJob	job;
 } Attempt;
 
 /*
@@ -231,18 +234,43 @@ attempt_next_job(void *arg)
 	{
 		a->picked = true;
 		show_running(a->start.id);
+		bpm_worker_context_job(a->start.id, bpm_job_kind_name(BPM_JOB_START_TIMER), 0);
 		bpm_start_timer_fire(&a->start);
 		return;
 	}
 	a->picked = pick_due_job(now, &a->job);
 	if (a->picked)
+	{
+		bpm_worker_context_job(a->job.id, bpm_job_kind_name(a->job.kind), a->job.instance_id);
 		bpm_job_run(&a->job);
+	}
+}
+
+/*
+ * A runner logs the failure of a job too: the job's own error, at LOG,
+ * with the context it was raised in, which names the database, the job
+ * and its instance (workers.c). bpm.run_jobs leaves the failure to
+ * bpm.job and the events, which its caller reads.
+ */
+static void
+log_failure(ErrorData *error)
+{
+	ErrorContextCallback *outer = error_context_stack;
+
+	if (me == NULL)
+		return;
+	error->elevel = LOG;
+	error->message = psprintf("job failed: %s", error->message);
+	error_context_stack = NULL; /* error->context names the job already */
+	ThrowErrorData(error);
+	error_context_stack = outer;
 }
 
 /*
  * Run the next due job, if there is one, as the engine (the caller has
  * entered it), in a subtransaction; a failure of the job's own is recorded
- * after that rolled back. False when no job is due.
+ * after that rolled back, and logged by a runner. False when no job is
+ * due.
  */
 static bool
 run_next_job(const char *actor)
@@ -259,7 +287,9 @@ run_next_job(const char *actor)
 	if (a.is_start_timer)
 		bpm_start_timer_failed(&a.start, error);
 	else
-		record_failure(&a.job, error);
+		error = record_failure(&a.job, error);
+	if (error)
+		log_failure(error);
 	return true;
 }
 
@@ -323,6 +353,7 @@ run_in_own_transaction(void)
 	CommitTransactionCommand();
 	if (ran)
 		show_running(0);
+	bpm_worker_context_job(0, NULL, 0);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return ran;
 }

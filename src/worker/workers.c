@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "commands/dbcommands.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -26,6 +27,7 @@
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "process/process.h"
@@ -442,9 +444,78 @@ bpm_start_worker(const char *type, const char *function, Oid dboid, Datum arg)
 }
 
 /*
+ * What every log line of a database's worker names (its errcontext): the
+ * worker, its database, and the job it runs now with its instance. Kept
+ * as plain strings and numbers, as a context callback may not read the
+ * catalog.
+ */
+typedef struct WorkerContext
+{
+	const char *type;
+	char	   *database;		/* its name when the worker started */
+	int64		job_id;			/* 0: no job runs now */
+	const char *job_kind;
+	int64		instance_id;	/* 0: the job has none (a start timer) */
+} WorkerContext;
+
+static WorkerContext worker_context;
+static ErrorContextCallback worker_error_context;
+
+static void
+worker_errcontext(void *arg)
+{
+	WorkerContext *c = arg;
+
+	if (c->job_id == 0)
+		errcontext("%s in database \"%s\"", c->type, c->database);
+	else if (c->instance_id == 0)
+		errcontext("%s in database \"%s\", job %lld (%s)", c->type, c->database,
+				   (long long) c->job_id, c->job_kind);
+	else
+		errcontext("%s in database \"%s\", job %lld (%s) of instance %lld", c->type,
+				   c->database, (long long) c->job_id, c->job_kind,
+				   (long long) c->instance_id);
+}
+
+/*
+ * From now on, every error and log line of this worker names it and its
+ * database; for the whole life of the process, so the callback and what
+ * it prints are static.
+ */
+static void
+push_worker_context(const char *type, Oid dboid)
+{
+	char	   *name;
+
+	StartTransactionCommand();
+	name = get_database_name(dboid);
+	worker_context.database = MemoryContextStrdup(TopMemoryContext,
+												  name ? name : psprintf("%u", dboid));
+	CommitTransactionCommand();
+	worker_context.type = type;
+	worker_error_context.callback = worker_errcontext;
+	worker_error_context.arg = &worker_context;
+	worker_error_context.previous = error_context_stack;
+	error_context_stack = &worker_error_context;
+}
+
+/*
+ * The job this worker runs now (job_id 0: none any more), for the context
+ * of its log lines. Outside a worker it only sets what nothing prints.
+ */
+void
+bpm_worker_context_job(int64 job_id, const char *kind, int64 instance_id)
+{
+	worker_context.job_id = job_id;
+	worker_context.job_kind = kind;
+	worker_context.instance_id = instance_id;
+}
+
+/*
  * Signals, the database connection (as the bootstrap superuser: workers
  * switch to the engine's and the deployer's roles for everything they
- * run, see actor.h) and the name pg_stat_activity shows.
+ * run, see actor.h), the context of its log lines, and the name
+ * pg_stat_activity shows.
  */
 void
 bpm_worker_setup(const char *type, Oid dboid)
@@ -453,7 +524,10 @@ bpm_worker_setup(const char *type, Oid dboid)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	if (OidIsValid(dboid))
+	{
 		BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+		push_worker_context(type, dboid);
+	}
 	else
 		BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname(type);

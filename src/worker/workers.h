@@ -79,6 +79,7 @@ extern void bpm_launcher_register(void);
 extern BackgroundWorkerHandle *bpm_start_worker(const char *type, const char *function,
 											   Oid dboid, Datum arg);
 extern void bpm_worker_setup(const char *type, Oid dboid);
+extern void bpm_worker_context_job(int64 job_id, const char *kind, int64 instance_id);
 extern void bpm_worker_sleep(long timeout_ms);
 
 /* utility_hook.c */
