@@ -103,13 +103,13 @@
 
 /*
  * How many instances of one snapshot are answered one participation query
- * each before the actor's direct participation is read as a whole. One
- * query costs about 13 us (half of it executor start and end), the whole
- * set about what a few dozen of them cost for an actor in a few hundred
- * instances, and more for one in thousands: a query over a case or a few
- * (a case, its history, its plan) never pays for the set, a worklist over
- * thousands of cases reads it once. 64 misses, about 0.8 ms, bounds what a
- * query that reads the set pays on top of the best choice.
+ * each before the actor's direct participation is read as a whole. The
+ * set costs as much as some dozens of those queries, more for an actor in
+ * thousands of instances: a query over a case or a few (a case, its
+ * history, its plan) never pays for the set, a worklist over thousands of
+ * cases reads it once, and the bound is what a query that reads the set
+ * pays on top of the best choice. The figures behind the number are in
+ * bench/RESULTS.md ("Figures behind constants in the code").
  */
 #define DIRECT_SET_AFTER 64
 
