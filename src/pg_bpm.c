@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "case/case.h"
 #include "security/actor.h"
 #include "util/compat.h"
 #include "time/clock.h"
@@ -27,6 +28,7 @@ void
 _PG_init(void)
 {
 	bpm_actor_init();
+	bpm_case_init();
 	bpm_clock_init();
 	bpm_workers_init();
 	/* every pg_bpm.* setting is defined now: a misspelt one in postgresql.conf is reported */

@@ -216,8 +216,8 @@ child_done(BpmCaseRun *run, BpmItem *item, BpmInstance *child)
 
 /*
  * A process or case task starts its child with a copy of the case file.
- * The case is busy meanwhile: a child that ends at once does not call back
- * (bpm_instance_end), its end is taken here.
+ * The case drives it meanwhile (family.c): if the child ends at once, its
+ * end is taken here.
  */
 static void
 start_child(BpmCaseRun *run, BpmItem *item, BpmNode *node)
@@ -226,27 +226,12 @@ start_child(BpmCaseRun *run, BpmItem *item, BpmNode *node)
 		"UPDATE bpm.plan_item SET child_id = $2 WHERE id = $1",
 		2, {INT8OID, INT8OID}
 	};
-	bool		is_process = node->kind == BPM_PROCESS_TASK;
 	BpmInstance child;
 	Datum		values[2];
 
-	bpm_instance_busy_push(run->inst->id);
-	PG_TRY();
-	{
-		bpm_instance_create(&child, bpm_definition_latest(node->target_key,
-														  is_process ? "process" : "case"),
-							run->inst->data, NULL, run->inst->actor);
-		bpm_instance_link_parent(&child, run->inst->id, 0);
-		if (is_process)
-			bpm_engine_start(&child);
-		else
-			bpm_case_open(&child, node->target_key);
-	}
-	PG_FINALLY();
-	{
-		bpm_instance_busy_pop();
-	}
-	PG_END_TRY();
+	bpm_family_start_child(run->inst, &child,
+						   node->kind == BPM_PROCESS_TASK ? "process" : "case",
+						   node->target_key, run->inst->data, 0);
 	item->child_id = child.id;
 	values[0] = Int64GetDatum(item->id);
 	values[1] = Int64GetDatum(child.id);
@@ -263,83 +248,39 @@ start_child(BpmCaseRun *run, BpmItem *item, BpmNode *node)
 	}
 }
 
-/* The item ends before its child: the child is cancelled (the case is busy meanwhile). */
+/* The item ends before its child: the child is cancelled (the case drives it, family.c). */
 static void
 cancel_child(BpmCaseRun *run, BpmItem *item)
 {
-	BpmInstance child;
-	const char *reason = psprintf("plan item \"%s\" of case %lld ended",
-								  run->g->nodes[item->node].id, (long long) run->inst->id);
-
-	bpm_instance_busy_push(run->inst->id);
-	PG_TRY();
-	{
-		bpm_instance_lock(&child, item->child_id, run->inst->actor);
-		if (strcmp(child.state, "running") == 0)
-			bpm_engine_cancel(&child, reason);
-	}
-	PG_FINALLY();
-	{
-		bpm_instance_busy_pop();
-	}
-	PG_END_TRY();
+	bpm_family_cancel_child(run->inst, item->child_id,
+							psprintf("plan item \"%s\" of case %lld ended",
+									 run->g->nodes[item->node].id, (long long) run->inst->id));
 }
 
-/* What a process that waited for a case gets: the case file, and {"case": {"id", "state", "outcome"}}. */
+/*
+ * A child ended in a later step than the one that started it (family.c has
+ * locked the case): its plan item, if it still waits, takes its end.
+ */
 static void
-merge_case_result(BpmInstance *process, BpmInstance *child)
-{
-	bpm_instance_merge(process, child->data, NULL, 0, 0);
-	bpm_instance_merge(process,
-					   bpm_jb_build(1, (const char *[]) {"case"},
-									(Jsonb *[]) {bpm_jb_build(child->end_reason ? 3 : 2,
-																(const char *[]) {"id", "state", "outcome"},
-																(Jsonb *[]) {bpm_jb_int(child->id),
-																			 bpm_jb_string(child->state),
-																			 child->end_reason ? bpm_jb_string(child->end_reason)
-																			 : NULL})}),
-					   NULL, 0, 0);
-}
-
-/* A process escalated to this case and waits: it gets the case's result, and its token goes on. */
-static void
-resume_process(BpmInstance *process, BpmInstance *child)
-{
-	merge_case_result(process, child);
-	bpm_engine_resume(process, child->parent_token);
-}
-
-/* A child ended, in a later transaction than the one that started it. */
-void
-bpm_case_child_ended(BpmInstance *child)
+case_child_ended(BpmInstance *parent, BpmInstance *child)
 {
 	static BpmStatement waiting = {
 		"SELECT id FROM bpm.plan_item WHERE case_id = $1 AND child_id = $2 AND state = 'active'",
 		2, {INT8OID, INT8OID}
 	};
-	BpmInstance parent;
 	BpmCaseRun	run;
 	BpmItem		item;
 	Datum		values[2];
 
-	bpm_instance_lock(&parent, child->parent_id, child->actor);
-	if (strcmp(parent.state, "running") != 0)
-		return;
-	if (!parent.graph->is_case)
-	{
-		if (child->parent_token != 0)
-			resume_process(&parent, child);
-		return;
-	}
-	bpm_case_run_init(&run, &parent);
-	values[0] = Int64GetDatum(parent.id);
+	bpm_case_run_init(&run, parent);
+	values[0] = Int64GetDatum(parent->id);
 	values[1] = Int64GetDatum(child->id);
 	if (bpm_spi_run(&waiting, values, NULL) == 0 ||
 		!bpm_case_item_read(&run, bpm_spi_int64(0, 1), &item))
 		return;
 	child_done(&run, &item, child);
 	bpm_case_settle(&run);
-	bpm_instance_save(&parent);
+	bpm_instance_save(parent);
 }
 
 void
@@ -701,42 +642,11 @@ bpm_case_open(BpmInstance *inst, const char *key)
 	bpm_instance_save(inst);
 }
 
-/*
- * A process escalates to a case: a case of case_key opens with the
- * process's data and {"escalation": {"from", "reason"}}, as a child of the
- * process (its history shows both); token_id, when the process waits for
- * it, is the token that waits. *ended tells whether the case ended as it
- * opened. Returns the case id.
- */
-int64
-bpm_case_escalate(BpmInstance *process, const char *case_key, int64 token_id,
-				  const char *reason, bool *ended)
-{
-	BpmInstance child;
-	Jsonb	   *escalation;
+/* What a case does as a member of a family (process/family.c). */
+static const BpmMemberKind case_kind = {bpm_case_open, bpm_case_cancel, case_child_ended};
 
-	escalation = bpm_jb_build(1, (const char *[]) {"escalation"},
-							  (Jsonb *[]) {bpm_jb_build(2, (const char *[]) {"from", "reason"},
-														(Jsonb *[]) {bpm_jb_int(process->id),
-			bpm_jb_string(reason)})});
-	bpm_instance_busy_push(process->id);
-	PG_TRY();
-	{
-		bpm_instance_create(&child, bpm_definition_latest(case_key, "case"),
-							bpm_jb_concat(process->data, escalation), NULL, process->actor);
-		bpm_instance_link_parent(&child, process->id, token_id);
-		bpm_case_open(&child, case_key);
-	}
-	PG_FINALLY();
-	{
-		bpm_instance_busy_pop();
-	}
-	PG_END_TRY();
-	bpm_event(process, "escalated_to_case", NULL, 0, 0,
-			  bpm_jb_build(2, (const char *[]) {"case", "reason"},
-						   (Jsonb *[]) {bpm_jb_int(child.id), bpm_jb_string(reason)}));
-	*ended = strcmp(child.state, "running") != 0;
-	if (*ended && token_id != 0)
-		merge_case_result(process, &child);
-	return child.id;
+void
+bpm_case_init(void)
+{
+	bpm_family_register_case(&case_kind);
 }

@@ -50,9 +50,7 @@ extern void bpm_case_task_completed(BpmInstance *inst, int64 item_id, Jsonb *out
 extern void bpm_case_timer_fired(BpmInstance *inst, int64 item_id);
 extern void bpm_case_cancel(BpmInstance *inst, const char *reason);
 extern void bpm_case_open(BpmInstance *inst, const char *key);
-extern void bpm_case_child_ended(BpmInstance *child);
-extern int64 bpm_case_escalate(BpmInstance *process, const char *case_key, int64 token_id,
-							   const char *reason, bool *ended);
+extern void bpm_case_init(void);
 extern int64 bpm_case_plan_create(BpmCaseRun *run);
 extern void bpm_case_close(BpmCaseRun *run, const char *how, const char *outcome);
 extern void bpm_case_start_plan(BpmCaseRun *run, int64 plan_id);

@@ -643,7 +643,7 @@ bpm_escalate_to_case(PG_FUNCTION_ARGS)
 				 errhint("Link cases with each other, or plan their work.")));
 	bpm_require_may_see(&inst, saved.userid);
 	bpm_instance_require_running(&inst, "escalate");
-	case_id = bpm_case_escalate(&inst, case_key, 0, reason, &ended);
+	case_id = bpm_family_escalate(&inst, case_key, 0, reason, &ended);
 	bpm_engine_cancel(&inst, psprintf("escalated to case %lld: %s", (long long) case_id, reason));
 	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(case_id);

@@ -11,11 +11,12 @@
  *   parent      (the parent, the child)        parent_of / child_of
  *
  * Two cases have at most one link; a case has at most one parent, and the
- * parent links form no cycle. Linking locks both instance rows in id order
- * (so that two links of the same pair never deadlock), then, for a parent
- * link, a transaction-level advisory lock that serialises the changes of
- * the hierarchy, so that two links made at once cannot close a cycle that
- * neither sees. Each link and unlink is an event on both cases' chains.
+ * parent links form no cycle. Linking locks both instance rows in the order
+ * of their family roots' ids, then of their own (each after its root,
+ * process/family.c), so that two links of the same pair, or of two
+ * families, never deadlock; then, for a parent link, a transaction-level
+ * advisory lock that serialises the changes of the hierarchy, so that two
+ * links made at once cannot close a cycle that neither sees. Each link and unlink is an event on both cases' chains.
  * Links are no change of the case file, and closed cases can be linked.
  */
 #include "postgres.h"
@@ -85,7 +86,8 @@ seen_from(const char *stored, bool from_case_id)
 static void
 lock_pair(BpmInstance inst[2], int64 a, int64 b, const char *actor, Oid caller)
 {
-	int			first = a < b ? 0 : 1;
+	int64		roots[2] = {bpm_family_root(a), bpm_family_root(b)};
+	int			first = roots[0] < roots[1] || (roots[0] == roots[1] && a < b) ? 0 : 1;
 	int64		ids[2] = {a, b};
 	int			k;
 

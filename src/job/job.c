@@ -135,8 +135,9 @@ typedef struct Fetched
  *                    lock_for interval DEFAULT '5 minutes') RETURNS SETOF bpm.job
  *
  * Locks up to max_jobs due jobs of the topic for the worker: jobs never
- * locked, or whose lock expired. Skips, without waiting, jobs whose row or
- * instance another transaction holds. Writes a job_locked event per job.
+ * locked, or whose lock expired. Skips, without waiting, jobs whose row,
+ * instance or family root (process/family.c) another transaction holds.
+ * Writes a job_locked event per job.
  */
 PG_FUNCTION_INFO_V1(bpm_fetch_and_lock);
 Datum
@@ -144,11 +145,11 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 {
 	static BpmStatement pick = {
 		"SELECT j.id, j.instance_id, j.node_id FROM bpm.job j "
-		"JOIN bpm.instance i ON i.id = j.instance_id "
+		"JOIN bpm.instance i ON i.id = j.instance_id JOIN bpm.instance r ON r.id = i.root_id "
 		"WHERE j.topic = $1 AND j.retries > 0 AND j.due_at <= $3 "
 		"AND (j.lock_expires_at IS NULL OR j.lock_expires_at <= $3) "
 		"ORDER BY j.due_at, j.id LIMIT $2 "
-		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF i SKIP LOCKED",
+		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF r, i SKIP LOCKED",
 		3, {TEXTOID, INT4OID, TIMESTAMPTZOID}
 	};
 	static BpmStatement lock = {

@@ -293,6 +293,9 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	Oid			fn = LookupFuncName(names, 1, argtypes, true);
 	BpmIdentity saved;
 	BpmUserCode outer;
+	int64	   *holds;
+	int			nholds = 0;
+	BpmInstance *held;
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
 	volatile Datum result = (Datum) 0;
@@ -313,9 +316,14 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(inst->data);
 	fcinfo->args[0].isnull = false;
+	/* the code may act on neither this instance nor the parents driving it (family.c) */
+	for (held = inst; held != NULL; held = held->driver)
+		nholds++;
+	holds = palloc(sizeof(int64) * nholds);
+	for (nholds = 0, held = inst; held != NULL; held = held->driver)
+		holds[nholds++] = held->id;
 	bpm_become(inst->graph->owner, &saved);
-	bpm_instance_busy_push(inst->id);
-	bpm_user_code_enter(inst->graph->owner, inst->actor, &outer);
+	bpm_user_code_enter(inst->graph->owner, inst->actor, holds, nholds, &outer);
 	PG_TRY();
 	{
 		result = FunctionCallInvoke(fcinfo);
@@ -323,7 +331,6 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	PG_FINALLY();
 	{
 		bpm_user_code_leave(&outer);
-		bpm_instance_busy_pop();
 	}
 	PG_END_TRY();
 	bpm_restore_identity(&saved);

@@ -22,7 +22,6 @@
 #include "utils/jsonb.h"
 
 #include "process/boundary.h"
-#include "case/case.h"
 #include "process/engine.h"
 #include "security/actor.h"
 #include "util/jsonb_util.h"
@@ -582,7 +581,7 @@ enter(Run *run, int t)
 }
 
 /*
- * An escalate_to_case node opens its case (case.c). Waiting, the token
+ * An escalate_to_case node opens its case (family.c). Waiting, the token
  * rests until the case ends (or goes on at once if the case ended as it
  * opened); not waiting, the process ends here, as at a terminate end event
  * of the whole process.
@@ -597,13 +596,13 @@ escalate(Run *run, int t, BpmNode *node)
 	{
 		token_done(run, t);
 		kill_scope(run, -1);
-		case_id = bpm_case_escalate(run->inst, node->target_key, 0, node->id, &ended);
+		case_id = bpm_family_escalate(run->inst, node->target_key, 0, node->id, &ended);
 		bpm_instance_end(run->inst, "completed",
 						 psprintf("escalated to case %lld", (long long) case_id));
 		return;
 	}
 	token_rest(run, t, TOKEN_WAITING);
-	bpm_case_escalate(run->inst, node->target_key, run->tokens[t].row_id, node->id, &ended);
+	bpm_family_escalate(run->inst, node->target_key, run->tokens[t].row_id, node->id, &ended);
 	if (ended)
 		take_all_outgoing(run, t);
 }
@@ -777,19 +776,15 @@ bpm_engine_continue(BpmInstance *inst, int64 token_id)
 }
 
 /*
- * Terminate the instance: cancel its open tasks and jobs, drop its tokens.
- * A case has no tokens: its plan items end instead (case.c).
+ * Terminate the process instance: cancel its open tasks and jobs, drop its
+ * tokens. (A case is cancelled through bpm_family_cancel: its plan items
+ * end instead, case.c.)
  */
 void
 bpm_engine_cancel(BpmInstance *inst, const char *reason)
 {
 	Run			run;
 
-	if (inst->graph->is_case)
-	{
-		bpm_case_cancel(inst, reason);
-		return;
-	}
 	run_init(&run, inst);
 	load_tokens(&run);
 	kill_scope(&run, -1);

@@ -25,13 +25,19 @@
 #include "process/job_kind.h"
 #include "security/actor.h"
 
-typedef struct BpmInstance
+typedef struct BpmInstance BpmInstance;
+
+struct BpmInstance
 {
 	int64		id;
 	int64		definition_id;
 	int64		parent_id;		/* the instance that started it (a process or case task,
 								 * an escalation to a case), or 0 */
 	int64		parent_token;	/* the parent's token waiting for it, or 0 */
+	int64		root_id;		/* the first of its family (family.c): its own id, or its
+								 * parent's root_id */
+	BpmInstance *driver;		/* the parent whose step is starting or cancelling it,
+								 * in memory: it takes this instance's end itself */
 	BpmGraph   *graph;
 	const char *state;			/* running, completed, terminated */
 	Jsonb	   *data;
@@ -39,17 +45,14 @@ typedef struct BpmInstance
 	const char *end_reason;
 	bool		dirty;			/* data or state changed */
 	BpmChain	chain;
-} BpmInstance;
+};
 
 /* instance.c */
 extern int64 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
-								 const char *business_key, const char *actor);
+								 const char *business_key, const char *actor,
+								 const BpmInstance *parent, int64 parent_token);
 extern void bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor);
 extern void bpm_instance_require_running(BpmInstance *inst, const char *action);
-extern void bpm_instance_busy_push(int64 instance_id);
-extern void bpm_instance_busy_pop(void);
-extern bool bpm_instance_is_busy(int64 instance_id);
-extern void bpm_instance_link_parent(BpmInstance *child, int64 parent_id, int64 parent_token);
 extern void bpm_instance_refuse_reentry(int64 instance_id);
 extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
 							   int64 task_id, int64 job_id);
@@ -57,6 +60,31 @@ extern void bpm_instance_end(BpmInstance *inst, const char *state, const char *r
 extern void bpm_instance_save(BpmInstance *inst);
 extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 					   int64 task_id, int64 job_id, Jsonb *data);
+
+/*
+ * family.c: a family of instances (a process, the case it escalated to,
+ * the processes and cases that case started): its lock order, and how its
+ * members start, end and are cancelled. What a case does as a member is
+ * registered by case/ (bpm_family_register_case).
+ */
+typedef struct BpmMemberKind
+{
+	void		(*open) (BpmInstance *inst, const char *key);	/* run a new member */
+	void		(*cancel) (BpmInstance *inst, const char *reason);
+	void		(*child_ended) (BpmInstance *parent, BpmInstance *child);	/* in a later step */
+} BpmMemberKind;
+
+extern void bpm_family_register_case(const BpmMemberKind *kind);
+extern int64 bpm_family_root(int64 instance_id);
+extern void bpm_family_lock_root(int64 instance_id);
+extern void bpm_family_open(BpmInstance *inst, const char *key);
+extern void bpm_family_start_child(BpmInstance *parent, BpmInstance *child, const char *kind,
+								   const char *key, Jsonb *data, int64 parent_token);
+extern void bpm_family_cancel(BpmInstance *inst, const char *reason);
+extern void bpm_family_cancel_child(BpmInstance *parent, int64 child_id, const char *reason);
+extern void bpm_family_ended(BpmInstance *child);
+extern int64 bpm_family_escalate(BpmInstance *process, const char *case_key, int64 token_id,
+								 const char *reason, bool *ended);
 
 /* process.c */
 extern int64 bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind);

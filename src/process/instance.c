@@ -2,10 +2,11 @@
  * src/process/instance.c
  *
  * The instance row: create, lock, merge data, end, save. The row lock is
- * the first lock every engine write takes (SELECT ... FOR NO KEY UPDATE), so
- * joins, completions and cancellations on one instance serialise while
- * different instances never wait for each other. The row is written back
- * once per step, with the event chain anchor.
+ * the first lock every engine write takes (SELECT ... FOR NO KEY UPDATE),
+ * after the lock of its family's root (family.c), so joins, completions and
+ * cancellations on one family serialise while different families never
+ * wait for each other. The row is written back once per step, with the
+ * event chain anchor.
  */
 #include "postgres.h"
 
@@ -13,62 +14,27 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "case/case.h"
 #include "process/engine.h"
+#include "security/actor.h"
 #include "time/clock.h"
 #include "util/jsonb_util.h"
 #include "util/spi_util.h"
 
 /*
- * Instances whose engine step is running user code (a script task). That
- * code may start or act on other instances, but not on its own: the step
- * holds the instance's state in memory and would overwrite what the nested
- * call did.
+ * A script task's user code (bpm_activity_run_script) may start or act on
+ * other instances, but not on its own, nor on the parents driving it
+ * (family.c): the step holds their state in memory and would overwrite
+ * what the nested call did. 55000.
  */
-#define MAX_BUSY_DEPTH 32
-static int64 busy[MAX_BUSY_DEPTH];
-static int	nbusy = 0;
-
-void
-bpm_instance_busy_push(int64 instance_id)
-{
-	if (nbusy == MAX_BUSY_DEPTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("script tasks nested more than %d deep", MAX_BUSY_DEPTH)));
-	busy[nbusy++] = instance_id;
-}
-
-void
-bpm_instance_busy_pop(void)
-{
-	Assert(nbusy > 0);
-	nbusy--;
-}
-
-bool
-bpm_instance_is_busy(int64 instance_id)
-{
-	int			i;
-
-	for (i = 0; i < nbusy; i++)
-		if (busy[i] == instance_id)
-			return true;
-	return false;
-}
-
 void
 bpm_instance_refuse_reentry(int64 instance_id)
 {
-	int			i;
-
-	for (i = 0; i < nbusy; i++)
-		if (busy[i] == instance_id)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("instance %lld is running a script task, which may not act on its own instance",
-							(long long) instance_id),
-					 errhint("Return the changes from the script as its jsonb result instead.")));
+	if (bpm_user_code_holds(instance_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("instance %lld is running a script task, which may not act on its own instance",
+						(long long) instance_id),
+				 errhint("Return the changes from the script as its jsonb result instead.")));
 }
 
 int64
@@ -94,18 +60,27 @@ instance_init(BpmInstance *inst, const char *actor)
 	inst->state = "running";
 }
 
-/* Insert a running instance; the new row is locked by its own insert. */
+/*
+ * Insert a running instance, a child of parent (waited for by its
+ * parent_token) or, with parent NULL, the root of a new family; the new row
+ * is locked by its own insert. Its family (parent_id, root_id) is written
+ * here once and never changes (family.c).
+ */
 int64
 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
-					const char *business_key, const char *actor)
+					const char *business_key, const char *actor,
+					const BpmInstance *parent, int64 parent_token)
 {
 	static BpmStatement stmt = {
-		"INSERT INTO bpm.instance (definition_id, business_key, data, started_by, started_at, due_at) "
-		"VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-		6, {INT8OID, TEXTOID, JSONBOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
+		"INSERT INTO bpm.instance (id, definition_id, business_key, data, started_by, started_at, "
+		"due_at, parent_id, parent_token, root_id) OVERRIDING SYSTEM VALUE "
+		"SELECT n, $1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, n) "
+		"FROM pg_catalog.nextval('bpm.instance_id_seq') AS n RETURNING id",
+		9, {INT8OID, TEXTOID, JSONBOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID,
+		INT8OID}
 	};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	if (!JB_ROOT_IS_OBJECT(data))
 		ereport(ERROR,
@@ -123,39 +98,59 @@ bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
 	values[4] = TimestampTzGetDatum(bpm_clock_now());
 	values[5] = inst->graph->due ? TimestampTzGetDatum(bpm_clock_after(inst->graph->due)) : (Datum) 0;
 	nulls[5] = BPM_NULL(inst->graph->due == NULL);
+	values[6] = parent ? Int64GetDatum(parent->id) : (Datum) 0;
+	nulls[6] = BPM_NULL(parent == NULL);
+	values[7] = Int64GetDatum(parent_token);
+	nulls[7] = BPM_NULL(parent_token == 0);
+	values[8] = parent ? Int64GetDatum(parent->root_id) : (Datum) 0;
+	nulls[8] = BPM_NULL(parent == NULL);
 	bpm_spi_run(&stmt, values, nulls);
 	inst->id = bpm_spi_int64(0, 1);
+	inst->parent_id = parent ? parent->id : 0;
+	inst->parent_token = parent_token;
+	inst->root_id = parent ? parent->root_id : inst->id;
 	inst->chain.instance_id = inst->id;
 	return inst->id;
 }
 
+#define INSTANCE_LOAD \
+	"SELECT definition_id, state, data, last_event_id, last_event_hash, coalesce(parent_id, 0), " \
+	"coalesce(parent_token, 0), root_id FROM bpm.instance WHERE id = $1 "
+
 /*
- * Lock an instance row and load it. 42704 if it does not exist. Blocks
- * while another transaction works on the same instance.
+ * Lock an instance row and load it, its family's root first (family.c): a
+ * root in one statement, a member below its root after the root. 42704 if
+ * it does not exist. Blocks while another transaction works on the same
+ * family.
  */
 void
 bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 {
-	static BpmStatement stmt = {
-		"SELECT definition_id, state, data, last_event_id, last_event_hash, coalesce(parent_id, 0), "
-		"coalesce(parent_token, 0) FROM bpm.instance WHERE id = $1 FOR NO KEY UPDATE",
-		1, {INT8OID}
+	static BpmStatement as_root = {
+		INSTANCE_LOAD "AND root_id = id FOR NO KEY UPDATE", 1, {INT8OID}
+	};
+	static BpmStatement as_member = {
+		INSTANCE_LOAD "FOR NO KEY UPDATE", 1, {INT8OID}
 	};
 	Datum		arg = Int64GetDatum(instance_id);
 	bytea	   *hash;
 
 	bpm_instance_refuse_reentry(instance_id);
 	instance_init(inst, actor);
-	if (bpm_spi_run(&stmt, &arg, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("instance %lld does not exist", (long long) instance_id)));
+	if (bpm_spi_run(&as_root, &arg, NULL) != 1)
+	{
+		bpm_family_lock_root(instance_id);
+		if (bpm_spi_run(&as_member, &arg, NULL) != 1)
+			elog(ERROR, "pg_bpm: instance %lld vanished while its root was locked",
+				 (long long) instance_id);
+	}
 	inst->id = instance_id;
 	inst->definition_id = bpm_spi_int64(0, 1);
 	inst->state = bpm_spi_text(0, 2);
 	inst->data = bpm_spi_jsonb(0, 3);
 	inst->parent_id = bpm_spi_int64(0, 6);
 	inst->parent_token = bpm_spi_int64(0, 7);
+	inst->root_id = bpm_spi_int64(0, 8);
 	inst->chain.instance_id = instance_id;
 	inst->chain.last_id = bpm_spi_int64(0, 4);
 	hash = bpm_spi_bytea(0, 5);
@@ -222,8 +217,7 @@ bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,
 /*
  * The instance ends. A child (of a case's process or case task, or a case
  * a process escalated to) tells its parent, unless the parent is the one
- * ending it here (then the parent's own code, busy with it, does what
- * follows).
+ * ending it here (family.c).
  */
 void
 bpm_instance_end(BpmInstance *inst, const char *state, const char *reason)
@@ -235,28 +229,7 @@ bpm_instance_end(BpmInstance *inst, const char *state, const char *reason)
 			  NULL, 0, 0,
 			  reason ? bpm_jb_build(1, (const char *[]) {"reason"},
 									(Jsonb *[]) {bpm_jb_string(reason)}) : NULL);
-	if (inst->parent_id != 0 && !bpm_instance_is_busy(inst->parent_id))
-		bpm_case_child_ended(inst);
-}
-
-/* Another instance started this one: record it as the parent, and its waiting token. */
-void
-bpm_instance_link_parent(BpmInstance *child, int64 parent_id, int64 parent_token)
-{
-	static BpmStatement stmt = {
-		"UPDATE bpm.instance SET parent_id = $2, parent_token = $3 WHERE id = $1",
-		3, {INT8OID, INT8OID, INT8OID}
-	};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-
-	values[0] = Int64GetDatum(child->id);
-	values[1] = Int64GetDatum(parent_id);
-	values[2] = Int64GetDatum(parent_token);
-	nulls[2] = BPM_NULL(parent_token == 0);
-	bpm_spi_run(&stmt, values, nulls);
-	child->parent_id = parent_id;
-	child->parent_token = parent_token;
+	bpm_family_ended(inst);
 }
 
 /* Write back data, state and the chain anchor, once per step. */

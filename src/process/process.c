@@ -12,7 +12,6 @@
 #include "utils/jsonb.h"
 
 #include "security/actor.h"
-#include "case/case.h"
 #include "process/engine.h"
 #include "util/jsonb_util.h"
 #include "util/spi_util.h"
@@ -55,11 +54,9 @@ bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind)
 	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	bpm_engine_enter(&saved);
-	bpm_instance_create(&inst, bpm_definition_latest(key, kind), data, business_key, actor);
-	if (strcmp(kind, "case") == 0)
-		bpm_case_open(&inst, key);
-	else
-		bpm_engine_start(&inst);
+	bpm_instance_create(&inst, bpm_definition_latest(key, kind), data, business_key, actor,
+						NULL, 0);
+	bpm_family_open(&inst, key);
 	bpm_engine_leave(&saved);
 	return inst.id;
 }
@@ -89,7 +86,7 @@ bpm_cancel(PG_FUNCTION_ARGS)
 	bpm_instance_lock(&inst, instance_id, actor);
 	bpm_require_may_see(&inst, saved.userid);
 	bpm_instance_require_running(&inst, "cancel");
-	bpm_engine_cancel(&inst, reason);
+	bpm_family_cancel(&inst, reason);
 	bpm_engine_leave(&saved);
 	PG_RETURN_VOID();
 }

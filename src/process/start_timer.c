@@ -179,7 +179,8 @@ bpm_start_timer_fire(BpmStartTimerJob *job)
 {
 	BpmInstance inst;
 
-	bpm_instance_create(&inst, job->definition_id, bpm_jb_empty_object(), NULL, job->actor);
+	bpm_instance_create(&inst, job->definition_id, bpm_jb_empty_object(), NULL, job->actor,
+						NULL, 0);
 	bpm_event(&inst, "timer_fired", job->node_id, 0, job->id,
 			  bpm_jb_build(1, (const char *[]) {"occurrence"},
 						   (Jsonb *[]) {bpm_jb_int(job->occurrence)}));

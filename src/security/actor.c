@@ -58,7 +58,7 @@ typedef struct ActorDecision
 static ActorDecision decision = {false, InvalidOid, NULL, false};
 
 /* The deployer's code that runs now, if any. */
-static BpmUserCode user_code = {InvalidOid, NULL};
+static BpmUserCode user_code = {InvalidOid, NULL, NULL, 0, NULL};
 
 /* bpm.act_as(text), once looked up, and its hash in the PROCOID cache */
 static Oid	act_as_oid = InvalidOid;
@@ -205,14 +205,34 @@ bpm_current_actor_name(void)
 
 /*
  * A deployer's code starts (saved: what ran before, for
- * bpm_user_code_leave, which must run however the code ends).
+ * bpm_user_code_leave, which must run however the code ends), in a step
+ * that holds the state of the instances holds in memory: the code may not
+ * act on them (bpm_user_code_holds).
  */
 void
-bpm_user_code_enter(Oid deployer, const char *actor, BpmUserCode *saved)
+bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nholds,
+					BpmUserCode *saved)
 {
 	*saved = user_code;
 	user_code.deployer = deployer;
 	user_code.actor = actor;
+	user_code.holds = holds;
+	user_code.nholds = nholds;
+	user_code.outer = saved;
+}
+
+/* Does user code run, here or further out, in a step that holds this instance? */
+bool
+bpm_user_code_holds(int64 instance_id)
+{
+	const BpmUserCode *code;
+	int			i;
+
+	for (code = &user_code; code != NULL && OidIsValid(code->deployer); code = code->outer)
+		for (i = 0; i < code->nholds; i++)
+			if (code->holds[i] == instance_id)
+				return true;
+	return false;
 }
 
 void

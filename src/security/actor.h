@@ -29,16 +29,25 @@ typedef struct BpmIdentity
  * A deployer's code (a script or SQL service task function) is running:
  * the engine vouches for the actor the step began with; any other name
  * that code sets in bpm.actor needs the deployer's own right to act for
- * others (see actor.c).
+ * others (see actor.c). The code may not act on the instances whose state
+ * the step that runs it holds in memory (its own, and the parents driving
+ * it): the engine asks bpm_user_code_holds before it locks one.
  */
-typedef struct BpmUserCode
+typedef struct BpmUserCode BpmUserCode;
+
+struct BpmUserCode
 {
 	Oid			deployer;		/* InvalidOid: no user code runs */
 	const char *actor;
-} BpmUserCode;
+	const int64 *holds;			/* the instances whose state the step that runs it holds */
+	int			nholds;
+	const BpmUserCode *outer;	/* the user code it runs in, or NULL */
+};
 
 extern char *bpm_current_actor_name(void);
-extern void bpm_user_code_enter(Oid deployer, const char *actor, BpmUserCode *saved);
+extern void bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nholds,
+								BpmUserCode *saved);
+extern bool bpm_user_code_holds(int64 instance_id);
 extern void bpm_user_code_leave(const BpmUserCode *saved);
 extern void bpm_become_owner(BpmIdentity *saved);
 extern void bpm_become(Oid role, BpmIdentity *saved);

@@ -21,7 +21,8 @@ CREATE TABLE bpm.instance (
     ended_by        text,
     end_reason      text,
     last_event_id   bigint,
-    last_event_hash bytea
+    last_event_hash bytea,
+    root_id         bigint NOT NULL  -- the first of its family: its own id, or its parent's root_id
 );
 CREATE INDEX instance_running_idx ON bpm.instance (definition_id) WHERE state = 'running';
 CREATE INDEX instance_due_idx ON bpm.instance (due_at) WHERE due_at IS NOT NULL;
@@ -29,6 +30,26 @@ CREATE INDEX instance_business_key_idx ON bpm.instance (business_key) WHERE busi
 -- The instances an instance started (bpm.history's family, a case's children).
 CREATE INDEX instance_parent_idx ON bpm.instance (parent_id) WHERE parent_id IS NOT NULL;
 COMMENT ON TABLE bpm.instance IS 'Process instances and cases; data holds the process variables or the case file';
+COMMENT ON COLUMN bpm.instance.root_id IS
+    'The root of the instance''s family (its own id for an instance no other started): locked first by every engine write to any member; never changes';
+-- The family of an instance never changes: the engine locks the root first
+-- (src/process/family.c), knowing root_id before any lock. No index: the
+-- engine reads root_id by the primary key only.
+CREATE FUNCTION bpm.instance_refuse_new_family() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.root_id IS DISTINCT FROM OLD.root_id OR NEW.parent_id IS DISTINCT FROM OLD.parent_id THEN
+        RAISE EXCEPTION 'the family of instance % cannot change', OLD.id
+            USING ERRCODE = '42501',
+                  DETAIL = 'parent_id and root_id are set when the instance is created; the engine locks families by them.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION bpm.instance_refuse_new_family() IS
+    'Trigger: refuses an UPDATE of bpm.instance that changes parent_id or root_id';
+CREATE TRIGGER instance_family_immutable BEFORE UPDATE OF parent_id, root_id ON bpm.instance
+    FOR EACH ROW EXECUTE FUNCTION bpm.instance_refuse_new_family();
 COMMENT ON COLUMN bpm.instance.last_event_hash IS 'Hash of the newest event of this instance: the anchor of its event chain';
 
 CREATE TABLE bpm.token (

@@ -75,6 +75,7 @@ bpm_task_lock(int64 task_id)
 			elog(ERROR, "pg_bpm: task %lld vanished while locked", (long long) task_id);
 		return 0;
 	}
+	bpm_family_lock_root(instance_id);	/* the family's order: its root first */
 	arg = Int64GetDatum(instance_id);
 	if (bpm_spi_run(&lock_instance, &arg, NULL) != 1)
 		ereport(ERROR,

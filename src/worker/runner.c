@@ -59,16 +59,20 @@ show_running(int64 job_id)
 	bpm_workers_unlock();
 }
 
-/* Lock the next due internal job and its instance; false when none is. */
+/*
+ * Lock the next due internal job, its family's root and its instance (the
+ * family's order, process/family.c), none of them waited for; false when
+ * none is.
+ */
 static bool
 pick_due_job(TimestampTz now, BpmDueJob *job)
 {
 	static BpmStatement stmt = {
 		"SELECT j.id, j.instance_id, j.token_id, j.kind, j.node_id FROM bpm.job j "
-		"JOIN bpm.instance i ON i.id = j.instance_id "
+		"JOIN bpm.instance i ON i.id = j.instance_id JOIN bpm.instance r ON r.id = i.root_id "
 		"WHERE j.kind <> 'external' AND j.retries > 0 AND j.due_at <= $1 "
 		"ORDER BY j.due_at, j.id LIMIT 1 "
-		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF i SKIP LOCKED",
+		"FOR UPDATE OF j SKIP LOCKED FOR NO KEY UPDATE OF r, i SKIP LOCKED",
 		1, {TIMESTAMPTZOID}
 	};
 	Datum		arg = TimestampTzGetDatum(now);

@@ -132,7 +132,7 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.instance')$$,
              ('started_by', 'text'), ('due_at', 'timestamp with time zone'),
              ('ended_at', 'timestamp with time zone'),
              ('ended_by', 'text'), ('end_reason', 'text'), ('last_event_id', 'bigint'),
-             ('last_event_hash', 'bytea')$$,
+             ('last_event_hash', 'bytea'), ('root_id', 'bigint')$$,
     'bpm.instance has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.token')$$,
     $$VALUES ('instance_id'::name, 'bigint'), ('id', 'bigint'), ('node_id', 'text'),
@@ -291,6 +291,7 @@ SELECT functions_are('bpm', ARRAY[
     'close_case', 'comment', 'comment_case', 'complete_stage', 'grant_case_role', 'revoke_case_role',
     'complete_job', 'complete_task', 'create_board', 'create_task', 'current_actor', 'delegate', 'deploy',
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
+    'instance_refuse_new_family',
     'job_wake_scheduler', 'link_cases', 'may_see', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
     'reopen_case', 'resume_item', 'retry_incident', 'run_jobs', 'start', 'start_item', 'suspend_item',
     'task_refuse_write', 'task_update',
@@ -402,12 +403,13 @@ SELECT results_eq(
     $$SELECT pg_get_triggerdef(t.oid)
         FROM pg_trigger t
        WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.task_store'::regclass, 'bpm.event'::regclass,
-                           'bpm.job'::regclass)
+                           'bpm.job'::regclass, 'bpm.instance'::regclass)
          AND NOT t.tgisinternal
        ORDER BY t.tgname$$,
     $$VALUES
       ('CREATE TRIGGER event_append_only BEFORE DELETE OR UPDATE ON bpm.event FOR EACH ROW EXECUTE FUNCTION bpm.event_guard()'),
       ('CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event FOR EACH STATEMENT EXECUTE FUNCTION bpm.event_guard()'),
+      ('CREATE TRIGGER instance_family_immutable BEFORE UPDATE OF parent_id, root_id ON bpm.instance FOR EACH ROW EXECUTE FUNCTION bpm.instance_refuse_new_family()'),
       ('CREATE TRIGGER job_wake_scheduler BEFORE INSERT OR UPDATE OF due_at, retries ON bpm.job FOR EACH ROW EXECUTE FUNCTION bpm.job_wake_scheduler()'),
       ('CREATE TRIGGER task_refuse_write INSTEAD OF INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()'),
       ('CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_update()')$$,
