@@ -52,6 +52,7 @@ extern int64 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *
 								 const char *business_key, const char *actor,
 								 const BpmInstance *parent, int64 parent_token);
 extern void bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor);
+extern void bpm_instance_lock_kin(BpmInstance *inst, int64 instance_id, const BpmInstance *kin);
 extern void bpm_instance_require_running(BpmInstance *inst, const char *action);
 extern void bpm_instance_refuse_reentry(int64 instance_id);
 extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node_id,

@@ -16,9 +16,11 @@
  * queue on the root instead of deadlocking. root_id never changes, so it is
  * read before the first lock, as bpm_task_lock reads a task's instance_id.
  * bpm_instance_lock takes a root in one statement and a member below its
- * root in two (bpm_family_lock_root, then the member); the job pickers lock
- * the job, the root and the instance with SKIP LOCKED, waiting for none;
- * bpm.link_cases locks two families in the order of their roots' ids.
+ * root in three (an attempt as a root, bpm_family_lock_root, the member),
+ * a parent or child of a locked member in one (bpm_instance_lock_kin); the
+ * job pickers lock the job, the root and the instance with SKIP LOCKED,
+ * waiting for none; bpm.link_cases locks two families in the order of
+ * their roots' ids.
  *
  * Who ends whom. A parent that starts or cancels a child within its own
  * step holds its state in memory, so the child's end must not come back to
@@ -139,7 +141,7 @@ bpm_family_cancel_child(BpmInstance *parent, int64 child_id, const char *reason)
 {
 	BpmInstance child;
 
-	bpm_instance_lock(&child, child_id, parent->actor);
+	bpm_instance_lock_kin(&child, child_id, parent);
 	if (strcmp(child.state, "running") != 0)
 		return;
 	child.driver = parent;
@@ -158,7 +160,7 @@ bpm_family_ended(BpmInstance *child)
 
 	if (child->parent_id == 0 || child->driver != NULL)
 		return;
-	bpm_instance_lock(&parent, child->parent_id, child->actor);
+	bpm_instance_lock_kin(&parent, child->parent_id, child);
 	if (strcmp(parent.state, "running") != 0)
 		return;
 	kind_of(&parent)->child_ended(&parent, child);

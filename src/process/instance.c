@@ -119,12 +119,13 @@ bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
 
 /*
  * Lock an instance row and load it, its family's root first (family.c): a
- * root in one statement, a member below its root after the root. 42704 if
+ * root in one statement, a member below its root after the root, unless
+ * root_held (this transaction holds the family's root already). 42704 if
  * it does not exist. Blocks while another transaction works on the same
  * family.
  */
-void
-bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
+static void
+instance_lock(BpmInstance *inst, int64 instance_id, const char *actor, bool root_held)
 {
 	static BpmStatement as_root = {
 		INSTANCE_LOAD "AND root_id = id FOR NO KEY UPDATE", 1, {INT8OID}
@@ -137,8 +138,12 @@ bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 
 	bpm_instance_refuse_reentry(instance_id);
 	instance_init(inst, actor);
-	if (bpm_spi_run(&as_root, &arg, NULL) != 1)
+	if (root_held ? bpm_spi_run(&as_member, &arg, NULL) != 1 :
+		bpm_spi_run(&as_root, &arg, NULL) != 1)
 	{
+		if (root_held)
+			elog(ERROR, "pg_bpm: instance %lld of a locked family does not exist",
+				 (long long) instance_id);
 		bpm_family_lock_root(instance_id);
 		if (bpm_spi_run(&as_member, &arg, NULL) != 1)
 			elog(ERROR, "pg_bpm: instance %lld vanished while its root was locked",
@@ -160,6 +165,24 @@ bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
 		inst->chain.has_hash = true;
 	}
 	inst->graph = bpm_graph_get(inst->definition_id);
+}
+
+void
+bpm_instance_lock(BpmInstance *inst, int64 instance_id, const char *actor)
+{
+	instance_lock(inst, instance_id, actor, false);
+}
+
+/*
+ * Lock and load kin's parent or child (family.c), as kin's actor: this
+ * transaction holds their family's root since it locked kin, so one
+ * statement.
+ */
+void
+bpm_instance_lock_kin(BpmInstance *inst, int64 instance_id, const BpmInstance *kin)
+{
+	instance_lock(inst, instance_id, kin->actor, true);
+	Assert(inst->root_id == kin->root_id);
 }
 
 void
