@@ -298,6 +298,17 @@ ok( $node->poll_query_until('app', q{SELECT state = 'completed' FROM bpm.instanc
 	'then the scheduler fires the due timer by itself');
 my $said = () = slurp_file($node->logfile, $log_offset) =~ /$waits/g;
 is($said, 1, 'the scheduler said once that the update was needed');
+is( $node->safe_psql('app', q{
+		WITH RECURSIVE up (id, ancestor) AS (
+			SELECT id, id FROM bpm.instance
+			UNION ALL
+			SELECT up.id, i.parent_id FROM up JOIN bpm.instance i ON i.id = up.ancestor
+			 WHERE i.parent_id IS NOT NULL)
+		SELECT count(*) FILTER (WHERE i.parent_id IS NOT NULL) || ' ' ||
+		       bool_and(i.root_id = (SELECT up.ancestor FROM up JOIN bpm.instance a ON a.id = up.ancestor
+		                              WHERE up.id = i.id AND a.parent_id IS NULL))
+		  FROM bpm.instance i}),
+	'2 true', 'the update gave every instance its family root (root_id): a case and its child process have the escalating process\'s');
 
 # ---------------------------------------------------------------- 3. the work finishes
 # On the mock clock, which the scheduler (on the real one) never reaches.
