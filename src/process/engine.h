@@ -2,9 +2,10 @@
  * src/process/engine.h
  *
  * The engine moves the tokens of one locked instance through its graph.
- * Every entry point first locks the instance row (bpm_instance_lock), then
- * works only on that instance's rows, and finally saves the instance row
- * (data, state and the event chain anchor) once.
+ * Every entry point first locks the instance row (bpm_instance_lock, after
+ * the row of its family's root: family.c), then works only on that
+ * instance's rows, and finally saves the instance row (data, state and the
+ * event chain anchor) once.
  *
  * Token states (bpm.token.state), drawn as the engine moves them:
  *
