@@ -27,8 +27,10 @@ include_edges() {
 }
 
 symbol_edges() {
-    local objects=(*/*.o)
-    [[ -e ${objects[0]} ]] || return 0
+    # only the objects of sources that exist (a moved file leaves its old .o)
+    local objects=() c
+    for c in */*.c; do [[ -e ${c%.c}.o ]] && objects+=("${c%.c}.o"); done
+    ((${#objects[@]})) || return 0
     nm -A --defined-only "${objects[@]}" | awk '$2 ~ /^[TDBR]$/ { split($1, p, "/"); print "def", p[1], $3 }'
     nm -A --undefined-only "${objects[@]}" | awk '{ split($1, p, "/"); print "use", p[1], $NF }'
 }

@@ -15,10 +15,10 @@
 #include "utils/guc.h"
 
 #include "case/case.h"
-#include "security/actor.h"
-#include "util/compat.h"
-#include "time/clock.h"
-#include "worker/workers.h"
+#include "security/security.h"
+#include "util/util.h"
+#include "time/time.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 

@@ -32,9 +32,8 @@
 #include "utils/builtins.h"
 
 #include "case/case.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "util/util.h"
+#include "time/time.h"
 
 static void create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now);
 static void complete_stage(BpmCaseRun *run, BpmItem *stage);

@@ -8,7 +8,7 @@
 #ifndef BPM_CASE_H
 #define BPM_CASE_H
 
-#include "process/engine.h"
+#include "process/process.h"
 
 /* The node_id of a task added to a case at run time, outside its plan (bpm.add_task). */
 #define BPM_AD_HOC_TASK "ad_hoc"

@@ -18,11 +18,9 @@
 #include "utils/timestamp.h"
 #include "utils/jsonb.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "case/case.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "util/util.h"
 
 /* Lock a case for a change; 42704 / 42809 / 55000 as for instances. */
 static void

@@ -23,11 +23,10 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "case/case.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "util/util.h"
+#include "time/time.h"
 
 static bool
 blank(const char *s)

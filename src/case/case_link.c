@@ -25,12 +25,10 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "security/actor.h"
-#include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "security/security.h"
+#include "process/process.h"
+#include "util/util.h"
+#include "time/time.h"
 
 /* The kinds link_cases accepts: the stored kind, and whether the pair turns around. */
 typedef struct LinkKind

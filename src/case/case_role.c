@@ -17,12 +17,10 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "case/case.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "util/util.h"
+#include "time/time.h"
 
 char *
 bpm_case_role_group(int64 case_id, const char *role)

@@ -24,8 +24,7 @@
 #include "utils/jsonb.h"
 
 #include "case/case.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 /* More on-parts than this in one change means the sentries feed each other. */
 #define MAX_CASE_STEPS	10000

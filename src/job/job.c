@@ -33,13 +33,11 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "job/job.h"
-#include "process/boundary.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "process/process.h"
+#include "util/util.h"
+#include "time/time.h"
 
 typedef struct JobRow
 {

@@ -25,11 +25,10 @@
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "util/util.h"
+#include "time/time.h"
 
 /* The text of a scalar jsonb (a string without quotes), or NULL. */
 static char *

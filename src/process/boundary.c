@@ -18,12 +18,10 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "process/boundary.h"
-#include "util/jsonb_util.h"
-#include "time/recurrence.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "util/util.h"
+#include "time/time.h"
 
 /* Arm the timer boundary events of the activity token_id has just entered. */
 void

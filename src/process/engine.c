@@ -23,10 +23,9 @@
 
 #include "process/boundary.h"
 #include "process/engine.h"
-#include "security/actor.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "security/security.h"
+#include "util/util.h"
+#include "time/time.h"
 
 /* A step that enters more nodes than this without resting is a loop. */
 #define MAX_STEPS_PER_RUN 10000

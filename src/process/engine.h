@@ -24,7 +24,7 @@
 #include "definition/definition.h"
 #include "expr/expr.h"
 #include "process/job_kind.h"
-#include "security/actor.h"
+#include "security/security.h"
 
 typedef struct BpmInstance BpmInstance;
 

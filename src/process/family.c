@@ -42,8 +42,7 @@
 #include "catalog/pg_type.h"
 
 #include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 static void process_open(BpmInstance *inst, const char *key);
 static void process_child_ended(BpmInstance *process, BpmInstance *child);

@@ -15,10 +15,9 @@
 #include "utils/jsonb.h"
 
 #include "process/engine.h"
-#include "security/actor.h"
-#include "time/clock.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
+#include "security/security.h"
+#include "time/time.h"
+#include "util/util.h"
 
 /*
  * A script task's user code (bpm_activity_run_script) may start or act on

@@ -11,11 +11,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "util/util.h"
 
 /*
  * bpm.start(key text, data jsonb DEFAULT '{}', business_key text DEFAULT NULL) RETURNS bigint

@@ -28,9 +28,8 @@
 #include "audit/audit.h"
 #include "process/engine.h"
 #include "process/job_kind.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
+#include "util/util.h"
+#include "time/time.h"
 #include "process/start_timer.h"
 
 /*

@@ -42,7 +42,7 @@
 #include "utils/syscache.h"
 
 #include "security/actor.h"
-#include "util/spi_util.h"
+#include "util/util.h"
 
 static char *actor_setting = NULL;
 

@@ -16,12 +16,10 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "security/actor.h"
-#include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "security/security.h"
+#include "process/process.h"
+#include "util/util.h"
+#include "time/time.h"
 #include "task/task.h"
 
 /* The text of a comment; 22023 when it is empty or only white space. */

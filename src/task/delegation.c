@@ -27,11 +27,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "security/actor.h"
-#include "process/engine.h"
-#include "util/jsonb_util.h"
-#include "util/spi_util.h"
-#include "security/visibility.h"
+#include "security/security.h"
+#include "process/process.h"
+#include "util/util.h"
 #include "task/task.h"
 
 static bool

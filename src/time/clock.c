@@ -14,12 +14,11 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "util/jsonb_util.h"
+#include "util/util.h"
 #include "time/recurrence.h"
 #include "time/clock.h"
-#include "util/spi_util.h"
 /* a call up (src/README.md): a node's timer read from an instance's data */
-#include "process/engine.h"
+#include "process/process.h"
 
 static TimestampTz plus(TimestampTz t, Interval *i);
 static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value) pg_attribute_noreturn();

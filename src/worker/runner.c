@@ -31,13 +31,11 @@
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 
-#include "security/actor.h"
+#include "security/security.h"
 #include "job/job.h"
-#include "process/boundary.h"
-#include "util/jsonb_util.h"
-#include "time/clock.h"
-#include "util/spi_util.h"
-#include "process/start_timer.h"
+#include "process/process.h"
+#include "util/util.h"
+#include "time/time.h"
 #include "worker/workers.h"
 
 /* The actor of the events a runner process records. */

@@ -36,7 +36,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "util/spi_util.h"
+#include "util/util.h"
 #include "worker/workers.h"
 
 #define BPM_SKIPPED_RETRY_MS	200
