@@ -15,6 +15,7 @@
 #include "utils/guc.h"
 
 #include "case/case.h"
+#include "process/process.h"
 #include "security/security.h"
 #include "util/util.h"
 #include "time/time.h"
@@ -30,6 +31,7 @@ _PG_init(void)
 	bpm_actor_init();
 	bpm_case_init();
 	bpm_clock_init();
+	bpm_start_timer_init();
 	bpm_workers_init();
 	/* every pg_bpm.* setting is defined now: a misspelt one in postgresql.conf is reported */
 	MarkGUCPrefixReserved("pg_bpm");

@@ -234,6 +234,15 @@ extern bool bpm_node_escalates(const BpmNode *node);
 
 /* cache.c */
 extern BpmGraph *bpm_graph_get(int64 definition_id);
+
+/*
+ * deploy.c: what a new version means to the folders above (start timers
+ * are armed by process/, which registers this at load time, so that
+ * definition/ names nothing above it). Runs in bpm.deploy's transaction,
+ * as the owner of schema bpm, SPI connected.
+ */
+typedef void (*BpmDeployedHook) (BpmGraph *graph, int64 definition_id);
+extern void bpm_deploy_register_hook(BpmDeployedHook hook);
 extern int64 bpm_definition_latest(const char *key, const char *kind);
 
 #endif							/* BPM_DEFINITION_H */

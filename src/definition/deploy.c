@@ -23,7 +23,15 @@
 #include "audit/audit.h"
 #include "definition/definition.h"
 #include "util/util.h"
-#include "process/process.h"
+
+/* set at load time by process/ (start timers): see definition.h */
+static BpmDeployedHook deployed_hook = NULL;
+
+void
+bpm_deploy_register_hook(BpmDeployedHook hook)
+{
+	deployed_hook = hook;
+}
 
 /* First key of the advisory locks pg_bpm takes: 'bpm' in ASCII. */
 #define BPM_ADVISORY_CLASS 0x62706d
@@ -206,7 +214,8 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 
 	store_nodes(id, g);
 	store_flows(id, g);
-	bpm_start_timer_deployed(g, id);
+	if (deployed_hook)
+		deployed_hook(g, id);
 
 	vals[0] = bpm_jb_string(g->key);
 	vals[1] = bpm_jb_int(version);

@@ -48,6 +48,13 @@ struct BpmInstance
 	BpmChain	chain;
 };
 
+/* Refuse (42501) an actor who may not see the instance (security/visibility.c). */
+static inline void
+bpm_require_may_see(const BpmInstance *inst, Oid caller)
+{
+	bpm_require_may_see_instance(inst->id, inst->graph->is_case, inst->actor, caller);
+}
+
 /* instance.c */
 extern int64 bpm_instance_create(BpmInstance *inst, int64 definition_id, Jsonb *data,
 								 const char *business_key, const char *actor,

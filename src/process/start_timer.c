@@ -85,8 +85,8 @@ arm(int64 definition_id, const char *node_id, TimestampTz due, TimestampTz ancho
  * (42P17), so that the deployment, written in the same transaction, is not
  * stored either. A date already past fires at once.
  */
-void
-bpm_start_timer_deployed(BpmGraph *graph, int64 definition_id)
+static void
+start_timer_deployed(BpmGraph *graph, int64 definition_id)
 {
 	static BpmStatement disarm = {
 		"DELETE FROM bpm.job j USING bpm.definition d "
@@ -215,4 +215,11 @@ bpm_start_timer_failed(BpmStartTimerJob *job, ErrorData *error)
 		bpm_jb_int(job->occurrence)});
 	bpm_event_write(NULL, job->actor, &ev);
 	rearm(job);
+}
+
+/* Every new version arms its timer start events (bpm.deploy calls back). */
+void
+bpm_start_timer_init(void)
+{
+	bpm_deploy_register_hook(start_timer_deployed);
 }

@@ -21,7 +21,7 @@ typedef struct BpmStartTimerJob
 	const char *actor;
 } BpmStartTimerJob;
 
-extern void bpm_start_timer_deployed(BpmGraph *graph, int64 definition_id);
+extern void bpm_start_timer_init(void);
 extern bool bpm_start_timer_pick(TimestampTz now, BpmStartTimerJob *job);
 extern void bpm_start_timer_fire(BpmStartTimerJob *job);
 extern void bpm_start_timer_failed(BpmStartTimerJob *job, ErrorData *error);

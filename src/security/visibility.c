@@ -50,8 +50,6 @@
 #include "security/actor.h"
 #include "util/util.h"
 #include "security/visibility.h"
-/* a call up (src/README.md): bpm_require_may_see reads an instance */
-#include "process/process.h"
 
 /*
  * The statements are planned again when their tables change, under
@@ -512,17 +510,18 @@ bpm_actor_may_see(int64 instance_id, const char *actor)
 
 /*
  * Refuse (42501) a caller who is not an operator when the actor may not
- * see the instance: a case, or something below one.
+ * see the instance: a case, or something below one. The engine calls it
+ * as bpm_require_may_see (process/engine.h), with an instance it holds.
  */
 void
-bpm_require_may_see(const BpmInstance *inst, Oid caller)
+bpm_require_may_see_instance(int64 instance_id, bool is_case, const char *actor, Oid caller)
 {
-	if (bpm_is_operator(caller) || bpm_actor_may_see(inst->id, inst->actor))
+	if (bpm_is_operator(caller) || bpm_actor_may_see(instance_id, actor))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("\"%s\" may not see %s %lld", inst->actor,
-					inst->graph->is_case ? "case" : "instance", (long long) inst->id),
+			 errmsg("\"%s\" may not see %s %lld", actor,
+					is_case ? "case" : "instance", (long long) instance_id),
 			 errdetail(NOT_VISIBLE_DETAIL),
 			 errhint("An owner of the case grants a role with bpm.grant_case_role.")));
 }
