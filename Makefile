@@ -20,7 +20,8 @@ DATA       = $(sort $(wildcard src/sql/versions/*.sql))
 EXTRA_CLEAN = pg_bpm--$(EXTVERSION).sql
 
 # BPM_EXTVERSION: the SQL version this library serves (the scheduler runs
-# no jobs of a database whose extension is at another one).
+# no jobs of a database whose extension is at another one, and the engine
+# refuses to act there: src/util/version.c).
 PG_CPPFLAGS = -I$(srcdir)/src -DBPM_EXTVERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 
@@ -34,7 +35,7 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
 $(OBJS): $(wildcard src/*/*.h)
-src/worker/scheduler.o: Makefile
+src/util/version.o src/worker/scheduler.o: Makefile
 
 pg_bpm--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@

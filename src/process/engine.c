@@ -801,6 +801,7 @@ bpm_engine_enter(BpmIdentity *saved)
 {
 	bpm_become_owner(saved);
 	bpm_spi_connect();
+	bpm_require_current_sql();
 }
 
 void

@@ -3,7 +3,7 @@
  *
  * What util/ offers the other folders: SPI statements prepared once
  * (spi_util.h), jsonb helpers (jsonb_util.h), PostgreSQL version
- * differences (compat.h). Other folders include this header, not those
+ * differences (compat.h), the installed version of the SQL (version.h). Other folders include this header, not those
  * (src/README.md).
  */
 #ifndef BPM_UTIL_H
@@ -12,5 +12,6 @@
 #include "util/compat.h"
 #include "util/spi_util.h"
 #include "util/jsonb_util.h"
+#include "util/version.h"
 
 #endif							/* BPM_UTIL_H */

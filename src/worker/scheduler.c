@@ -91,22 +91,21 @@ updated(const char *installed)
 static Outlook
 look_ahead(void)
 {
-	static BpmStatement version = {
-		"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_bpm'", 0, {0}
-	};
 	static BpmStatement next_due = {
 		"SELECT min(due_at) FROM bpm.job "
 		"WHERE kind <> 'external' AND retries > 0 AND id <> ALL($1)",
 		1, {INT8ARRAYOID}
 	};
 	Outlook		outlook = {false, false, DT_NOEND};
+	const char *installed;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	bpm_spi_connect();
-	outlook.extension = bpm_spi_run(&version, NULL, NULL) == 1;
-	outlook.updated = outlook.extension && updated(bpm_spi_text(0, 1));
+	installed = bpm_installed_version();
+	outlook.extension = installed != NULL;
+	outlook.updated = outlook.extension && updated(installed);
 	if (outlook.updated)
 	{
 		Datum		ids = running_jobs();

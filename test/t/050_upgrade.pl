@@ -290,6 +290,16 @@ until (slurp_file($node->logfile, $log_offset) =~ $waits
 ok(slurp_file($node->logfile, $log_offset) =~ $waits,
 	'the scheduler of the new library finds the 0.1.0 SQL and says so in the log');
 is($node->safe_psql('app', $fired), 'f', '... and does not fire the due timer');
+# Nor does the engine act for a client: a task completed now would write
+# rows the old tables cannot hold.
+my $answered = q{SELECT bpm.complete_task(t.id) FROM bpm.task t
+  JOIN bpm.instance i ON i.id = t.instance_id WHERE i.business_key = 'answered'};
+my ($rc, $out, $err) = $node->psql('app', $answered, on_error_stop => 1,
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  55000: pg_bpm 0\.1\.0 is installed in this database, but the library is \Q$version\E/,
+	'an API call before the update is refused with 55000, saying which versions meet');
+like($err, qr/HINT:  Run ALTER EXTENSION pg_bpm UPDATE\./, '... with the hint to update');
+is($node->safe_psql('app', $in_flight), $before, '... and changes nothing');
 
 $node->safe_psql('app', 'ALTER EXTENSION pg_bpm UPDATE');
 is($node->safe_psql('app', q{SELECT extversion FROM pg_extension WHERE extname = 'pg_bpm'}),
