@@ -208,6 +208,13 @@ bpm_current_actor_name(void)
  * bpm_user_code_leave, which must run however the code ends), in a step
  * that holds the state of the instances holds in memory: the code may not
  * act on them (bpm_user_code_holds).
+ *
+ * Every setting the code changes (set_config, SET, SET LOCAL: search_path,
+ * bpm.actor, statement_timeout, ...) ends with it, as the settings of a
+ * function's SET clauses do: the code runs at a GUC nest level of its own,
+ * which bpm_user_code_leave unwinds as a subtransaction's abort would.
+ * Otherwise a search_path the code chose would be the caller's on their
+ * next statement, with the caller's rights.
  */
 void
 bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nholds,
@@ -219,6 +226,7 @@ bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nho
 	user_code.holds = holds;
 	user_code.nholds = nholds;
 	user_code.outer = saved;
+	user_code.guc_level = NewGUCNestLevel();
 }
 
 /* Does user code run, here or further out, in a step that holds this instance? */
@@ -235,9 +243,15 @@ bpm_user_code_holds(int64 instance_id)
 	return false;
 }
 
+/*
+ * The code ended, or an error leaves it: its settings are undone (on an
+ * error the (sub)transaction's abort would undo them too; undoing them
+ * here first is the same, and keeps the nest levels in step).
+ */
 void
 bpm_user_code_leave(const BpmUserCode *saved)
 {
+	AtEOXact_GUC(false, user_code.guc_level);
 	user_code = *saved;
 }
 

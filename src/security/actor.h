@@ -42,6 +42,7 @@ struct BpmUserCode
 	const int64 *holds;			/* the instances whose state the step that runs it holds */
 	int			nholds;
 	const BpmUserCode *outer;	/* the user code it runs in, or NULL */
+	int			guc_level;		/* GUC nest level of the code: its settings end with it */
 };
 
 extern char *bpm_current_actor_name(void);
