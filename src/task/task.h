@@ -120,6 +120,7 @@ extern char *bpm_task_groups_text(Datum groups);
 extern bool bpm_task_may_work(const TaskRow *row, const char *actor);
 extern void bpm_task_require_object_output(const TaskRow *cur, TaskRow *next);
 extern bool bpm_task_reassigned(const TaskRow *old, const TaskRow *new);
+extern bool bpm_task_output_changed(const TaskRow *old, const TaskRow *new);
 extern bool bpm_task_rescheduled(const TaskRow *old, const TaskRow *new);
 extern bool bpm_task_details_changed(const TaskRow *old, const TaskRow *new);
 

@@ -7,7 +7,9 @@
  *
  *   - only an open task changes (55000); the engine's columns are fixed
  *     (42501, task_row.c);
- *   - who may claim, reassign or reschedule it (42501); a delegated task's
+ *   - who may claim, reassign or reschedule it (42501); who may write its
+ *     output before completing it, as a draft (42501: who may complete it,
+ *     or an operator); a delegated task's
  *     assignee changes only by delegation (55000, delegation.c);
  *   - a task of an instance is not cancelled on its own (42501); who may
  *     cancel a free task, and not while a subtask is open (free_task.c);
@@ -64,6 +66,15 @@ bpm_task_details_changed(const TaskRow *old, const TaskRow *new)
 		(!old->follow_up_at_null &&
 		 DatumGetTimestampTz(old->follow_up_at) != DatumGetTimestampTz(new->follow_up_at)) ||
 		!DatumGetBool(OidFunctionCall2Coll(F_ARRAY_EQ, C_COLLATION_OID, old->labels, new->labels));
+}
+
+/* The output changed (an open task's draft: task_saved). */
+bool
+bpm_task_output_changed(const TaskRow *old, const TaskRow *new)
+{
+	if (old->output == NULL || new->output == NULL)
+		return old->output != new->output;
+	return compareJsonbContainers(&old->output->root, &new->output->root) != 0;
 }
 
 /* A text[] of groups as JSON text, for messages. */
@@ -148,14 +159,18 @@ check_may_change(const TaskRow *old, const TaskRow *new, const char *actor, Oid 
 			 errhint("Operators are roles with the privileges of the owner of schema bpm.")));
 }
 
+/*
+ * Completing a task, and writing its output before (a form saved as a
+ * draft, which a later completion merges), are for who may work it.
+ */
 static void
-check_may_complete(const TaskRow *old, const char *actor)
+check_may_work(const TaskRow *old, const char *actor, const char *what)
 {
 	if (bpm_task_may_work(old, actor))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("\"%s\" may not complete task %lld (\"%s\")", actor, (long long) old->id,
+			 errmsg("\"%s\" may not %s task %lld (\"%s\")", actor, what, (long long) old->id,
 					old->node_id ? old->node_id : old->title),
 			 old->assignee
 			 ? errdetail("The task is assigned to \"%s\".", old->assignee)
@@ -280,7 +295,7 @@ check_completion(TaskScope *scope, const TaskRow *cur, TaskRow *next)
 				 errmsg("task %lld was not created by the engine: no process waits for it",
 						(long long) cur->id)));
 	bpm_task_require_object_output(cur, next);
-	check_may_complete(cur, scope->actor);
+	check_may_work(cur, scope->actor, "complete");
 	if (cur->escalation_of == 0)
 		check_four_eyes(cur, node >= 0 ? &inst->graph->nodes[node] : NULL, scope->actor);
 	if (cur->delegation_state)	/* resolved: the delegate's output, then the owner's */
@@ -320,6 +335,8 @@ bpm_task_judge(TaskScope *scope, const TaskRow *cur, TaskRow *next, Oid caller)
 						 (long long) cur->instance_id)));
 	bpm_delegation_check_change(cur, next, scope->actor);
 	check_may_change(cur, next, scope->actor, caller);
+	if (!completing && bpm_task_output_changed(cur, next) && !bpm_is_operator(caller))
+		check_may_work(cur, scope->actor, "write the output of");
 	if (completing && BPM_TASK_DELEGATED(cur))
 	{
 		/* the delegate's completion resolves it: back to its owner, still open */

@@ -45,10 +45,13 @@ change_data(const char *from, const char *to)
 				to ? bpm_jb_string(to) : NULL});
 }
 
-/* Events for the changes of an open task: assignee, priority, due date, details. */
+/* Events for the changes of an open task: assignee, priority, due date, details, output. */
 static void
 record_open_changes(TaskScope *scope, const TaskRow *old, const TaskRow *new)
 {
+	if (bpm_task_output_changed(old, new))
+		bpm_task_event(scope, "task_saved", old->node_id, old->id,
+					   bpm_jb_build(1, (const char *[]) {"output"}, (Jsonb *[]) {new->output}));
 	if (bpm_task_reassigned(old, new))
 	{
 		const char *kind = new->assignee == NULL ? "task_unclaimed"
