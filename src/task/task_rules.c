@@ -277,6 +277,47 @@ bpm_task_require_object_output(const TaskRow *cur, TaskRow *next)
 }
 
 /*
+ * A case's task was created by the engine: the plan item it names has it
+ * as its task, or, an ad-hoc task (no item), the case's log records its
+ * creation (bpm.add_task). The log is read only for ad-hoc tasks.
+ */
+static bool
+case_made_task(const BpmInstance *inst, const TaskRow *cur)
+{
+	static BpmStatement stmt = {
+		"SELECT CASE WHEN $2 = 0 THEN EXISTS (SELECT FROM bpm.event WHERE instance_id = $1 "
+		"  AND task_id = $3 AND kind = 'task_created') "
+		"ELSE EXISTS (SELECT FROM bpm.plan_item WHERE id = $2 AND case_id = $1 AND task_id = $3) END",
+		3, {INT8OID, INT8OID, INT8OID}
+	};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(inst->id);
+	values[1] = Int64GetDatum(cur->token_id);
+	values[2] = Int64GetDatum(cur->id);
+	bpm_spi_run(&stmt, values, NULL);
+	return DatumGetBool(bpm_spi_datum(0, 1, &(bool) {false}));
+}
+
+/*
+ * Only a task the engine created completes: a row written into
+ * bpm.task_store by hand (an owner's or a superuser's) moves nothing (55000).
+ * A process's task names the token waiting for it.
+ */
+static void
+check_created_by_engine(const BpmInstance *inst, const TaskRow *cur)
+{
+	bool		is_case = inst->graph->is_case;
+
+	if (is_case ? case_made_task(inst, cur) : cur->token_id != 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("task %lld was not created by the engine: no %s waits for it",
+					(long long) cur->id, is_case ? "plan item of the case" : "process")));
+}
+
+/*
  * The completion rules. A task with no instance has no node or four-eyes
  * partner: only who may complete it, its output and its subtasks are
  * checked.
@@ -289,11 +330,8 @@ check_completion(TaskScope *scope, const TaskRow *cur, TaskRow *next)
 
 	if (inst)
 		bpm_instance_require_running(inst, psprintf("complete task %lld", (long long) cur->id));
-	if (inst && cur->token_id == 0 && !inst->graph->is_case)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task %lld was not created by the engine: no process waits for it",
-						(long long) cur->id)));
+	if (inst)
+		check_created_by_engine(inst, cur);
 	bpm_task_require_object_output(cur, next);
 	check_may_work(cur, scope->actor, "complete");
 	if (cur->escalation_of == 0)
