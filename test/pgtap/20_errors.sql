@@ -15,19 +15,13 @@
 --
 -- Messages name ids; the test builds them from the ids it created.
 BEGIN;
-SELECT plan(229);
+SELECT no_plan();
+\ir helpers.psql
 
 -- A role with no privileges of its own (not an operator), and a second
 -- superuser (an operator that does not own the extension).
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 CREATE ROLE bpm_tap_admin NOLOGIN SUPERUSER;
-
-CREATE FUNCTION pg_temp.deploy_fails(definition text, message text, description text,
-                                     sqlstate text DEFAULT '42P17')
-RETURNS text LANGUAGE sql AS $$
-    SELECT throws_ok(format('SELECT bpm.deploy(%L::jsonb)', definition), sqlstate, message,
-                     description)
-$$;
 
 -- A minimal valid body: start -> t (user task) -> e.
 CREATE FUNCTION pg_temp.with_task(key text, task jsonb) RETURNS text LANGUAGE sql AS $$
@@ -333,12 +327,9 @@ SELECT results_eq(
     'after all those failures, the key deploys cleanly as version 1');
 
 -- ================================================================ start
--- Ids by name, and the id the next instance will get (for messages that
--- name an instance the failing call itself created).
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
+-- Ids by name (helpers.psql), and the id the next instance will get (for
+-- messages that name an instance the failing call itself created).
 GRANT SELECT ON ids TO PUBLIC;   -- read by pg_temp.id() under SET ROLE
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
 CREATE FUNCTION pg_temp.next_instance_id() RETURNS bigint LANGUAGE sql AS
     $$SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM bpm.instance_id_seq$$;
 
@@ -1045,3 +1036,6 @@ SELECT is(
     (SELECT count(*) FROM bpm.instance i, bpm.verify_events(i.id) v WHERE NOT v.ok),
     0::bigint,
     'every instance of this file verifies');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -20,22 +20,16 @@
 --   events     every instance's chain verifies, and verify_events does
 --              notice a changed or removed event
 BEGIN;
-SELECT plan(61);
+SELECT no_plan();
+\ir helpers.psql
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 -- an application's role: no operator, but allowed to act for others
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;   -- used under SET ROLE too
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
 CREATE FUNCTION pg_temp.task(instance bigint, node text) RETURNS bigint LANGUAGE sql AS
     $$SELECT id FROM bpm.task WHERE instance_id = instance AND node_id = node$$;
--- The history of an instance without ids and times, for comparisons.
-CREATE FUNCTION pg_temp.story(instance bigint)
-RETURNS TABLE (kind text, node_id text, actor text, data jsonb) LANGUAGE sql AS
-    $$SELECT kind, node_id, actor, data FROM bpm.history(instance) ORDER BY event_id$$;
 
 -- ============================================= deploy: idempotence, versions
 INSERT INTO ids VALUES ('v1', bpm.deploy('{"key": "doc", "name": "Document",

@@ -34,29 +34,17 @@
 -- Runs in its own database (test/run), in one transaction: the clock is
 -- pg_bpm.mock_now, set with SET LOCAL; now() is the transaction start.
 BEGIN;
-SELECT plan(151);
+SELECT no_plan();
+\ir helpers.psql
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 SET LOCAL TimeZone = 'UTC';
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;   -- used under SET ROLE too
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
--- The history of an instance without ids and times, for comparisons.
-CREATE FUNCTION pg_temp.story(instance bigint)
-RETURNS TABLE (kind text, node_id text, actor text, data jsonb) LANGUAGE sql AS
-    $$SELECT kind, node_id, actor, data FROM bpm.history(instance) ORDER BY event_id$$;
 -- The job an instance waits on.
 CREATE FUNCTION pg_temp.job(instance bigint) RETURNS bigint LANGUAGE sql AS
     $$SELECT id FROM bpm.job WHERE instance_id = instance$$;
 
-CREATE FUNCTION pg_temp.deploy_fails(definition text, message text, description text,
-                                     sqlstate text DEFAULT '42P17')
-RETURNS text LANGUAGE sql AS $$
-    SELECT throws_ok(format('SELECT bpm.deploy(%L::jsonb)', definition), sqlstate, message,
-                     description)
-$$;
 -- A minimal valid body: start -> n -> e, n given.
 CREATE FUNCTION pg_temp.with_node(key text, node jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT jsonb_build_object(

@@ -19,16 +19,11 @@
 -- Runs in its own database (test/run), in one transaction; the clock is
 -- pg_bpm.mock_now, set with SET LOCAL.
 BEGIN;
-SELECT plan(64);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 
-CREATE FUNCTION pg_temp.deploy_fails(definition text, message text, description text,
-                                     sqlstate text DEFAULT '42P17')
-RETURNS text LANGUAGE sql AS $$
-    SELECT throws_ok(format('SELECT bpm.deploy(%L::jsonb)', definition), sqlstate, message,
-                     description)
-$$;
 -- start s -> n -> e, and a boundary event b on n (unless given) -> e2.
 CREATE FUNCTION pg_temp.with_boundary(key text, activity jsonb, boundary jsonb,
                                       more_nodes jsonb DEFAULT '[]', more_flows jsonb DEFAULT '[]')
@@ -182,8 +177,8 @@ SELECT results_eq($$SELECT j.due_at, j.occurrence FROM bpm.job j JOIN bpm.proces
 -- ============================================================ throw_error / bpmn_error errors
 SELECT lives_ok($$SELECT bpm.deploy(pg_temp.with_boundary('thr', '{"type": "service_task", "topic": "tap_thr"}',
     '{"error": "X"}')::jsonb)$$, 'deploy: an external task with an error boundary');
-CREATE TEMP TABLE ids AS SELECT bpm.start('thr', '{}', 'thr-1') AS inst;
-CREATE TEMP TABLE jobs AS SELECT id FROM bpm.job WHERE instance_id = (SELECT inst FROM ids);
+INSERT INTO ids VALUES ('thr-1', bpm.start('thr', '{}', 'thr-1'));
+CREATE TEMP TABLE jobs AS SELECT id FROM bpm.job WHERE instance_id = pg_temp.id('thr-1');
 SELECT throws_ok($$SELECT bpm.throw_error(id, 'w', 'X') FROM jobs$$, '55000',
     format('job %s is not locked', (SELECT id FROM jobs)), 'throw_error on a job nobody fetched');
 SELECT is((SELECT count(*) FROM bpm.fetch_and_lock('tap_thr', 'w')), 1::bigint, 'w fetches the job');
@@ -213,8 +208,8 @@ SELECT throws_ok($$SELECT bpm.bpmn_error('')$$, '22023', 'error code must not be
 -- ============================================================ timers
 SELECT lives_ok($$SELECT bpm.deploy(pg_temp.with_boundary('tim', '{"type": "user_task"}',
     '{"timer": {"duration": "PT1H"}}')::jsonb)$$, 'deploy: a user task with a timer boundary');
-INSERT INTO ids SELECT bpm.start('tim', '{}', 'tim-1');
-INSERT INTO ids SELECT bpm.start('tim', '{}', 'tim-2');
+INSERT INTO ids VALUES ('tim-1', bpm.start('tim', '{}', 'tim-1'));
+INSERT INTO ids VALUES ('tim-2', bpm.start('tim', '{}', 'tim-2'));
 SELECT results_eq($$SELECT j.node_id, j.kind, j.due_at FROM bpm.job j JOIN bpm.processes p ON p.id = j.instance_id
                      WHERE p.business_key = 'tim-1'$$,
     $$VALUES ('b'::text, 'boundary'::text, '2030-01-01 10:00:00+00'::timestamptz)$$,

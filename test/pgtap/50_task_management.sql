@@ -7,17 +7,15 @@
 -- may act for others; the actor is bpm.actor. Ids are kept by name in the
 -- temp table ids.
 BEGIN;
-SELECT plan(110);
+SELECT no_plan();
+\ir helpers.psql
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 SET LOCAL pg_bpm.mock_now = '2030-06-03 09:00:00+00';
 INSERT INTO bpm.actor_group VALUES ('ana', 'crew'), ('bo', 'crew'), ('cy', 'crew');
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
 -- Run a statement (with %s replaced by ids) and expect an error.
 CREATE FUNCTION pg_temp.fails(sql text, sqlstate text, message text, description text)
 RETURNS text LANGUAGE sql AS $$ SELECT throws_ok(sql, sqlstate, message, description) $$;

@@ -24,17 +24,12 @@
 -- pg_bpm.mock_now, set with SET LOCAL. Messages name ids; the test builds
 -- them from the ids it created.
 BEGIN;
-SELECT plan(157);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 SET LOCAL bpm.actor = 'ops';
 
-CREATE FUNCTION pg_temp.deploy_fails(definition text, message text, description text,
-                                     sqlstate text DEFAULT '42P17')
-RETURNS text LANGUAGE sql AS $$
-    SELECT throws_ok(format('SELECT bpm.deploy(%L::jsonb)', definition), sqlstate, message,
-                     description)
-$$;
 -- A case definition "bad" with these plan items.
 CREATE FUNCTION pg_temp.plan(items text) RETURNS text LANGUAGE sql AS $$
     SELECT format('{"key": "bad", "kind": "case", "plan": %s}', items)

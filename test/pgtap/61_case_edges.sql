@@ -29,13 +29,12 @@
 --   - the errors of add_task, complete_stage, suspend_item and open_case
 --     that the transcripts do not show.
 BEGIN;
-SELECT plan(28);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy('{"key": "edge", "kind": "case", "plan": [{"id": "t", "type": "human_task"}]}') > 0;
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint);
 INSERT INTO ids VALUES ('c', bpm.open_case('edge', '{"a": 1}'));
-CREATE FUNCTION pg_temp.id(n text) RETURNS bigint LANGUAGE sql AS $$ SELECT id FROM ids WHERE name = n $$;
 
 SELECT throws_ok(format('UPDATE bpm.cases SET data = NULL WHERE id = %s', pg_temp.id('c')),
     '22023', format('case %s: the case file must be a JSON object', pg_temp.id('c')),

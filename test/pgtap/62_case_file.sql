@@ -18,13 +18,11 @@
 --                changed; the same case works afterwards
 --   roles        a role with no privileges of its own can attach and link
 BEGIN;
-SELECT plan(73);
+SELECT no_plan();
+\ir helpers.psql
 
 CREATE ROLE bpm_tap_clerk NOLOGIN;
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
 CREATE FUNCTION pg_temp.state(c bigint, item text) RETURNS text LANGUAGE sql AS
     $$SELECT state FROM bpm.plan_item WHERE case_id = c AND item_id = item ORDER BY id DESC LIMIT 1$$;
 CREATE FUNCTION pg_temp.kinds(c bigint) RETURNS text[] LANGUAGE sql AS

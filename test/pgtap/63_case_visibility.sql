@@ -45,7 +45,8 @@
 -- with bpm.actor unset, so that the actor is the role. Runs in its own
 -- database (test/run), in one transaction; ids are kept by name in ids.
 BEGIN;
-SELECT plan(212);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 RESET bpm.actor;
@@ -64,10 +65,7 @@ CREATE ROLE vis_op NOLOGIN;             -- made a member of the owner of schema 
 INSERT INTO bpm.actor_group VALUES ('vis_candidate', 'vis_grp'), ('vis_completer', 'vis_grp2'),
                                    ('vis_owner', 'vis_owners');
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
 GRANT SELECT, INSERT ON ids TO PUBLIC;
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
 -- What the current role sees of an instance.
 CREATE FUNCTION pg_temp.sees(c bigint) RETURNS text LANGUAGE sql AS $$
     SELECT format('may_see=%s instance=%s cases=%s processes=%s plan=%s case_plan=%s task_store=%s tasks=%s '
