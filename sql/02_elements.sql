@@ -6,6 +6,8 @@
 -- sub-process), and bpm.cancel. bpm.processes.waiting_at lists the nodes
 -- where an instance's tokens rest.
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 200000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

@@ -9,6 +9,8 @@
 -- claim, unclaim, assign, the acting user (bpm.actor), bpm.tasks and
 -- bpm.worklist.
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 300000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

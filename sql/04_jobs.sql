@@ -11,6 +11,8 @@
 -- server's process id with each notification, which differs on every run),
 -- and two workers racing for jobs (see the isolation tests).
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 400000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

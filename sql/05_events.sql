@@ -7,6 +7,8 @@
 -- finds the first event that was changed, removed or moved, even when a
 -- superuser switched the guard off to do it.
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 500000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

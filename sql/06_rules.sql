@@ -10,6 +10,8 @@
 -- unknown instance; event timestamps independent of the session's
 -- DateStyle and TimeZone.
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 600000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

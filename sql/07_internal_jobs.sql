@@ -24,6 +24,8 @@
 -- Not shown here: jobs whose instance another transaction holds are
 -- skipped by run_jobs (that takes two sessions).
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 700000, so that the messages naming them do
 -- not depend on the files that ran before.
 DO $$

@@ -12,6 +12,8 @@
 --
 -- Time is pg_bpm.mock_now, the engine's clock; times print in UTC.
 
+\i sql/helpers.psql
+
 -- Ids in this file start above 900000, so that messages naming them do
 -- not depend on the files that ran before.
 DO $$

@@ -6,6 +6,9 @@
 -- or ended late, beside the tasks past theirs (column kind).
 --
 -- Time is pg_bpm.mock_now, the engine's clock; times print in UTC.
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN

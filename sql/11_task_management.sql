@@ -10,6 +10,9 @@
 -- Time is pg_bpm.mock_now, the engine's clock; times print in UTC. Ids
 -- start above 1100000, so the messages that name them do not depend on the
 -- files that ran before.
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN

@@ -9,6 +9,9 @@
 -- item occurrence with its state and what it waits for.
 --
 -- Time is pg_bpm.mock_now, the engine's clock; times print in UTC.
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN

@@ -9,6 +9,9 @@
 -- each link from both ends.
 --
 -- Time is pg_bpm.mock_now, the engine's clock; times print in UTC.
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN

@@ -7,6 +7,9 @@
 -- case task); their results go into the case file. The case's outcome
 -- goes back to the waiting intake. bpm.history of the intake shows every
 -- instance it led to on one timeline (column of_instance).
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN

@@ -5,6 +5,9 @@
 -- that role in its case: its candidate group is case:<case id>:<role>,
 -- so the usual task rules (claim, complete, worklists) apply. Owners and
 -- operators grant and revoke roles; every change is an event of the case.
+
+\i sql/helpers.psql
+
 DO $$
 DECLARE t text;
 BEGIN
