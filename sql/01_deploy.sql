@@ -122,7 +122,7 @@ SELECT kind, data FROM bpm.event WHERE definition_id IN (:leave_v1, :leave_v2, :
 
 -- Unknown keys cannot be started.
 SELECT bpm.start('no_such_process');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Optional parts: "documentation" anywhere, "kind": "process", names on
 -- flows, an explicit flow id.

@@ -77,7 +77,7 @@ SELECT kind, node_id, data FROM bpm.history(:i) WHERE kind = 'data_changed';
 -- error: no instance is created.
 SELECT count(*) AS invoices FROM bpm.processes WHERE key = 'invoice';
 SELECT bpm.start('invoice', '{"amount": 100}', 'invoice-2');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS invoices FROM bpm.processes WHERE key = 'invoice';
 
 -- The same when the script runs as part of completing a task: the
@@ -105,7 +105,7 @@ SELECT bpm.deploy('{"key": "returns_array", "nodes": [
     {"id": "end", "type": "end_event"}],
   "flows": [{"from": "start", "to": "list"}, {"from": "list", "to": "end"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('returns_array');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS instances FROM bpm.processes WHERE key = 'returns_array';
 SELECT bpm.deploy('{"key": "returns_null", "nodes": [
     {"id": "start", "type": "start_event"},
@@ -148,7 +148,7 @@ SELECT bpm.deploy('{"key": "short_lived", "nodes": [
 SELECT bpm.start('short_lived') AS i \gset
 DROP FUNCTION public.short_lived(jsonb);
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT state, waiting_at FROM bpm.processes WHERE id = :i;
 
 --
@@ -195,7 +195,7 @@ SELECT (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM bpm.processes p)
        (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM bpm.task t) AS tasks_before,
        (SELECT count(*) FROM bpm.event) AS events_before \gset
 SELECT bpm.complete_task(id, '{"answer": "maybe"}') FROM bpm.task WHERE instance_id = :i;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM bpm.processes p) = :'processes_before' AS processes_unchanged,
        (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM bpm.task t) = :'tasks_before' AS tasks_unchanged,
        (SELECT count(*) FROM bpm.event) = :events_before AS no_new_events;
@@ -232,7 +232,7 @@ SELECT bpm.deploy('{"key": "endless", "nodes": [
             {"from": "again", "to": "inc", "when": "$.n > 0"},
             {"from": "again", "to": "end", "default": true}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('endless');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS instances FROM bpm.processes WHERE key = 'endless';
 
 --
@@ -364,7 +364,7 @@ SELECT waiting_at FROM bpm.processes WHERE id = :i;
 -- An inclusive fork with no true condition and no default is an error,
 -- like an exclusive one.
 SELECT bpm.start('long_branch', '{"quick": false}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Embedded sub-process: its start event runs when a token enters it; the
@@ -429,7 +429,7 @@ SELECT kind, node_id, data FROM bpm.history(:i) WHERE event_id > (
 \set VERBOSITY terse
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i AND node_id = 'offer_a';
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Terminate end event inside a sub-process: only the sub-process is
@@ -495,21 +495,21 @@ SELECT count(*) AS tokens FROM bpm.token WHERE instance_id = :i;
 SELECT kind, node_id, data FROM bpm.history(:i) WHERE kind IN ('task_cancelled', 'job_cancelled', 'instance_terminated');
 -- An ended instance cannot be cancelled; an unknown one does not exist.
 SELECT bpm.cancel(:i);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.cancel(id) FROM bpm.processes WHERE business_key = 'one-task-1';
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.cancel(-1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- A task of a terminated instance stays cancelled.
 \set VERBOSITY terse
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i;
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Instance data must be an object; the key must not be NULL.
 SELECT bpm.start('one_task', '[1]');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.start(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 RESET bpm.actor;

@@ -58,19 +58,19 @@ SELECT node_id, title, status, assignee, candidate_groups, priority,
 -- Missing required fields: 23502, the message lists them. A null value
 -- counts as missing.
 SELECT bpm.complete_task(:request_1, '{"note": "soon"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.complete_task(:request_1, '{"item": "chair", "amount": null}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Only the assignee may complete an assigned task: 42501.
 SET bpm.actor = 'bob';
 SELECT bpm.complete_task(:request_1, '{"item": "chair", "amount": 120}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- The output must be an object.
 SET bpm.actor = 'alice';
 SELECT bpm.complete_task(:request_1, '["chair", 120]');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- None of these changed anything.
 SELECT status, output FROM bpm.task WHERE id = :request_1;
@@ -88,7 +88,7 @@ SELECT bpm.complete_task(:request_1, '{"item": "desk", "amount": 300}');
 UPDATE bpm.task SET status = 'open' WHERE id = :request_1;
 UPDATE bpm.task SET priority = 1 WHERE id = :request_1;
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT status, output, priority FROM bpm.task WHERE id = :request_1;
 
 -- The approval is for the managers' group: Dave may not.
@@ -97,7 +97,7 @@ SELECT node_id, assignee, candidate_groups, priority, due_at - created_at AS due
   FROM bpm.task WHERE id = :approve_1;
 SET bpm.actor = 'dave';
 SELECT bpm.complete_task(:approve_1, '{"approved": true}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Bob approves, with a plain UPDATE: the same rules and the same effect as
 -- bpm.complete_task.
@@ -111,14 +111,14 @@ SELECT data, waiting_at FROM bpm.processes WHERE id = :p1;
 SELECT id AS check_1 FROM bpm.task WHERE instance_id = :p1 AND node_id = 'check' \gset
 SELECT node_id, candidate_groups, required FROM bpm.task WHERE id = :check_1;
 SELECT bpm.complete_task(:check_1, '{"checked": true}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Also with a plain UPDATE.
 UPDATE bpm.task SET status = 'completed', output = '{"checked": true}' WHERE id = :check_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- A plain UPDATE checks the required fields too.
 SET bpm.actor = 'alice';
 UPDATE bpm.task SET status = 'completed' WHERE id = :check_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Alice may: she is in sales.
 UPDATE bpm.task SET status = 'completed', output = '{"checked": true}' WHERE id = :check_1;
 SELECT state, data, waiting_at FROM bpm.processes WHERE id = :p1;
@@ -149,20 +149,20 @@ SELECT h.actor, h.kind, h.data->'priority' AS priority,
 
 -- The columns the engine maintains may not change (42501).
 UPDATE bpm.task SET title = 'Approve quickly' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET node_id = 'check' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET candidate_groups = '{sales}' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET required = '{reason}' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- A task is never cancelled on its own (only with its instance or scope),
 -- and never deleted (42501).
 UPDATE bpm.task SET status = 'cancelled' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 DELETE FROM bpm.task WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- An application role (not the owner of the extension) may read the
 -- tables, call the API and update only the columns a person may change;
@@ -172,13 +172,13 @@ CREATE ROLE regress_bpm_app;
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_app;
 SET ROLE regress_bpm_app;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:p2, 'approve', 'A task of my own');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 DELETE FROM bpm.task WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET title = 'Approve quickly' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET completed_by = 'nobody' WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET priority = 95 WHERE id = :approve_2;
 SELECT node_id, assignee, priority FROM bpm.tasks WHERE instance_id = :p2;
 RESET ROLE;
@@ -187,12 +187,12 @@ RESET ROLE;
 -- passes the privileges, but the trigger still refuses to delete tasks.
 SET ROLE regress_bpm_app;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:p2, 'approve', 'A task of my own');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 CREATE ROLE regress_bpm_admin SUPERUSER;
 SET ROLE regress_bpm_admin;
 DELETE FROM bpm.task WHERE id = :approve_2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE regress_bpm_admin;
 SELECT node_id, status, assignee, priority FROM bpm.task WHERE instance_id = :p2 ORDER BY id;
@@ -207,9 +207,9 @@ SET bpm.actor = 'alice';
 
 -- Unknown tasks, NULL ids.
 SELECT bpm.complete_task(-1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.complete_task(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Claim, unclaim, assign.
@@ -226,7 +226,7 @@ SELECT id AS answer_1 FROM bpm.task WHERE instance_id = :s1 \gset
 -- Dave is not in sales: he may not claim it (42501).
 SET bpm.actor = 'dave';
 SELECT bpm.claim(:answer_1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Alice claims it; claiming it again changes nothing.
 SET bpm.actor = 'alice';
 SELECT bpm.claim(:answer_1);
@@ -235,15 +235,15 @@ SELECT assignee FROM bpm.task WHERE id = :answer_1;
 -- Bob cannot claim what Alice holds (55000), nor give it back for her (42501).
 SET bpm.actor = 'bob';
 SELECT bpm.claim(:answer_1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.unclaim(:answer_1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Alice gives it back; unclaiming an unclaimed task is an error (55000).
 SET bpm.actor = 'alice';
 SELECT bpm.unclaim(:answer_1);
 SELECT assignee FROM bpm.task WHERE id = :answer_1;
 SELECT bpm.unclaim(:answer_1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Assign sets (or, with NULL, clears) the assignee.
 SELECT bpm.assign(:answer_1, 'bob');
 SELECT assignee FROM bpm.task WHERE id = :answer_1;
@@ -254,16 +254,16 @@ SELECT actor, kind, data FROM bpm.history(:s1)
  WHERE kind IN ('task_claimed', 'task_unclaimed', 'task_assigned');
 -- Unknown tasks; tasks that are not open.
 SELECT bpm.claim(-1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.assign(-1, 'bob');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.complete_task(:answer_1, '{"answered": true}');
 \set VERBOSITY terse
 SELECT bpm.claim(:answer_1);
 SELECT bpm.unclaim(:answer_1);
 SELECT bpm.assign(:answer_1, 'bob');
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Who may act for others. Anyone may set bpm.actor, but a role that names
@@ -279,7 +279,7 @@ CREATE ROLE regress_bpm_kiosk;
 SET ROLE regress_bpm_kiosk;
 SET bpm.actor = 'alice';
 SELECT bpm.claim(:answer_2);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.current_actor();
 SELECT count(*) FROM bpm.worklist;
 RESET ROLE;
@@ -290,7 +290,7 @@ SET bpm.actor = 'regress_bpm_kiosk';
 SELECT bpm.current_actor();
 -- bpm.act_as is not for it either (42501).
 SELECT bpm.act_as('alice');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 -- Once an operator grants the right, it acts for Alice.
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_kiosk;
@@ -319,7 +319,7 @@ RESET ROLE;
 REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_kiosk;
 SET ROLE regress_bpm_kiosk;
 SELECT bpm.current_actor();
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 -- A member of a role that holds the right holds it too.
 GRANT regress_bpm_app TO regress_bpm_kiosk;
@@ -329,7 +329,7 @@ RESET ROLE;
 REVOKE regress_bpm_app FROM regress_bpm_kiosk;
 SET ROLE regress_bpm_kiosk;
 SELECT bpm.current_actor();
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE regress_bpm_kiosk;
 REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_app;

@@ -61,9 +61,9 @@ SELECT id AS job3 FROM bpm.job WHERE instance_id = :s3 \gset
 
 -- Only the worker holding the lock may report (42501).
 SELECT bpm.complete_job(:job1, 'w2', '{"label": "L-1"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.fail_job(:job1, 'w2', 'not mine');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- w1 completes the first job: the job row is gone, the data is merged and
 -- the instance moves on to its next service task, a job of another topic.
@@ -72,13 +72,13 @@ SELECT business_key, data, waiting_at FROM bpm.processes WHERE id = :s1;
 SELECT node_id, topic, retries, attempts, locked_by FROM bpm.job WHERE instance_id = :s1;
 -- The completed job does not exist any more (42704).
 SELECT bpm.complete_job(:job1, 'w1', '{}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- A job that nobody fetched cannot be completed (55000).
 SELECT bpm.complete_job(id, 'w1', '{}') FROM bpm.job WHERE instance_id = :s1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- The job's data must be an object.
 SELECT bpm.complete_job(:job2, 'w1', '"L-2"');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Failures and incidents.
@@ -91,7 +91,7 @@ SELECT retries, attempts, locked_by, lock_expires_at, last_error,
 SELECT count(*) AS fetched FROM bpm.fetch_and_lock('labels', 'w2');
 -- A failed job is not locked: reporting on it is an error (55000).
 SELECT bpm.fail_job(:job3, 'w2', 'again');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- An operator makes it due now (a failure with retry_in => '0 seconds'
 -- would have done the same); w2 fetches it again and fails it again:
 -- no retries left, it is an incident.
@@ -104,25 +104,25 @@ SELECT business_key, node_id, topic, error, attempts FROM bpm.incidents WHERE jo
 -- An incident is never fetched, and workers cannot report on it (55000).
 SELECT count(*) AS fetched FROM bpm.fetch_and_lock('labels', 'w2');
 SELECT bpm.complete_job(:job3, 'w2', '{}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.fail_job(:job3, 'w2', 'still on fire');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- The failures are in the history.
 SELECT actor, kind, node_id, data FROM bpm.history(:s3) WHERE job_id IS NOT NULL;
 
 -- The operator retries the incident: it gets new retries and is due now.
 SELECT bpm.retry_incident(:job3, 0);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.retry_incident(:job3, 2);
 SELECT retries, attempts, locked_by, due_at <= now() AS due FROM bpm.job WHERE id = :job3;
 SELECT count(*) AS incidents FROM bpm.incidents WHERE job_id = :job3;
 -- Only an incident can be retried (55000); unknown jobs do not exist (42704).
 SELECT bpm.retry_incident(:job3);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.retry_incident(-1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.fail_job(-1, 'w2', 'no such job');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT kind, data FROM bpm.history(:s3) WHERE kind = 'incident_retried';
 
 -- This time it works.
@@ -139,7 +139,7 @@ SELECT bpm.fail_job(:job2, 'w1', 'slow', retry_in => '0 seconds');
 SELECT j.locked_by, j.attempts FROM bpm.fetch_and_lock('labels', 'w1', lock_for => '0 seconds') j;
 SELECT j.locked_by, j.attempts FROM bpm.fetch_and_lock('labels', 'w3') j;
 SELECT bpm.complete_job(:job2, 'w1', '{"label": "late"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.complete_job(:job2, 'w3', '{"label": "L-2"}');
 SELECT business_key, data, waiting_at FROM bpm.processes WHERE id = :s2;
 SELECT kind, data FROM bpm.history(:s2) WHERE job_id = :job2;
@@ -148,7 +148,7 @@ SELECT kind, data FROM bpm.history(:s2) WHERE job_id = :job2;
 -- Arguments.
 --
 SELECT bpm.fetch_and_lock('labels', 'w1', max_jobs => 0);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- Cancelling an instance removes its jobs, even a locked one; its worker
@@ -159,7 +159,7 @@ SELECT id AS pickup1 FROM bpm.job WHERE instance_id = :s1 \gset
 SELECT bpm.cancel(:s1, 'parcel lost');
 SELECT count(*) AS jobs FROM bpm.job WHERE instance_id = :s1;
 SELECT bpm.complete_job(:pickup1, 'c1', '{}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT kind, node_id FROM bpm.history(:s1) WHERE kind IN ('job_cancelled', 'instance_terminated');
 
 -- The others are picked up and finish.

@@ -74,11 +74,11 @@ SELECT * FROM bpm.verify_events(:a1);
 
 -- The log is append-only, for its owner and superusers too (42501).
 UPDATE bpm.event SET actor = 'mallory' WHERE instance_id = :a1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 DELETE FROM bpm.event WHERE instance_id = :a1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 TRUNCATE bpm.event;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS events FROM bpm.history(:a1);
 -- No role but its owner may write it at all.
 CREATE ROLE regress_bpm_reader;
@@ -86,7 +86,7 @@ SET ROLE regress_bpm_reader;
 SELECT count(*) AS events FROM bpm.history(:a1);
 INSERT INTO bpm.event (instance_id, at, txid, actor, kind, hash)
      VALUES (:a1, now(), 0, 'mallory', 'instance_completed', '\x00');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE regress_bpm_reader;
 
@@ -174,7 +174,7 @@ SELECT v.ok, v.first_bad_event = :gone6 AS names_the_deleted_event,
 
 ALTER TABLE bpm.event ENABLE TRIGGER USER;
 UPDATE bpm.event SET actor = 'mallory' WHERE instance_id = :n1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Each tampered note stays flagged; the article, untouched, still verifies.
 SELECT * FROM bpm.verify_events(:a1);

@@ -329,7 +329,7 @@ SELECT bpm.deploy('{"key": "check8", "nodes": [
     {"id": "end", "type": "end_event"}],
   "flows": [{"from": "start", "to": "validate"}, {"from": "validate", "to": "end"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('check8', '{}', 'C-1');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS started FROM bpm.processes WHERE key = 'check8';
 
 --

@@ -75,18 +75,18 @@ SELECT "column", position, title, assignee FROM bpm.board;
 -- Only those who may work a task move its card: Pia is not in the team.
 SET bpm.actor = 'pia';
 SELECT bpm.move_task(:launch, 'doing');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Columns are named on the task's board.
 SET bpm.actor = 'omar';
 SELECT bpm.move_task(:layout, 'testing');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- The parent cannot be completed while its subtasks are open; the refusal
 -- leaves its card where it was.
 SET bpm.actor = 'maya';
 SELECT bpm.claim(:launch);
 SELECT bpm.move_task(:launch, 'done');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT "column", position, status FROM bpm.board WHERE task_id = :launch;
 
 -- Noah delegates the copy to Pia, who writes well: she works it now, and
@@ -101,9 +101,9 @@ SELECT title, assignee, owner, delegation_state FROM bpm.my_tasks;
 -- reassigning it.
 SET bpm.actor = 'noah';
 SELECT bpm.complete_task(:copy);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.assign(:copy, 'noah');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Pia comments, then moves it to done: a delegate's completion resolves
 -- the task. It goes back to Noah, still open, with her output; its card
@@ -126,7 +126,7 @@ SELECT "column", position, title FROM bpm.board WHERE "column" IN ('review', 'do
 
 -- A closed task's card stays in the final column.
 SELECT bpm.move_task(:copy, 'doing');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- The comments, oldest first.
 SELECT task_title, actor, body, created_at FROM bpm.comments WHERE task_id = :copy;
@@ -136,7 +136,7 @@ SELECT bpm.move_task(:footer, 'doing');
 UPDATE bpm.task SET labels = ARRAY['bug', 'urgent'], follow_up_at = '2030-05-06 11:00+00' WHERE id = :footer;
 SET bpm.actor = 'pia';
 UPDATE bpm.task SET labels = '{}' WHERE id = :footer;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT labels, follow_up_at FROM bpm.task WHERE id = :footer;
 
 -- A process on the same board: a release needs an approval with a version
@@ -166,10 +166,10 @@ SELECT bpm.move_task(:approve, 'review', board => 'web');
 -- approve it; Omar must give the version. Each refusal leaves the card in
 -- review and the task open.
 SELECT bpm.move_task(:approve, 'done', data => '{"version": "2.4"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET bpm.actor = 'omar';
 SELECT bpm.move_task(:approve, 'done');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT "column", status FROM bpm.board WHERE task_id = :approve;
 SELECT bpm.move_task(:approve, 'done', pos => 1, data => '{"version": "2.4"}');
 SELECT state, data FROM bpm.processes WHERE id = :rel;
