@@ -29,61 +29,49 @@ SET bpm.actor = 'cleo';
 
 --
 -- 1. Deployment refuses what it cannot run. Each error is 42P17 and names
--- the definition and the node; nothing is stored (after each error: its
--- SQLSTATE, and how many definitions were stored).
+-- the definition and the node; nothing is stored. One row per refused
+-- definition: what is wrong with it, the SQLSTATE and the error; then how
+-- many definitions were stored (once the same definitions are made right).
 --
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
 
--- A due date must be a positive ISO 8601 duration.
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "due": "PT0S"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "due": "P-3D"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "due": "P3X"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-
--- A priority is an integer: not a fraction, not out of range, not a word.
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "priority": 1.5}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "priority": 1e20}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "priority": "high"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-
--- A service task gets at least one attempt.
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "topic": "mail", "retries": 0}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-
--- A script function is a valid, schema-qualified name.
+-- A due date must be a positive ISO 8601 duration; a priority is an
+-- integer; a service task gets at least one attempt; a script function is
+-- a valid, schema-qualified name; a condition sees only the instance data
+-- (no jsonpath variables).
 CREATE FUNCTION public.stamp(data jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"stamped": true}'::jsonb $$;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "run", "type": "script_task", "function": "bad name!!"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "run", "type": "script_task", "function": "stamp"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-
--- A condition sees only the instance data: no jsonpath variables.
-SELECT bpm.deploy('{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": "$.a == $x"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT c.wrong, e.* FROM (VALUES
+  ('a due of zero', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT0S"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a negative due', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "P-3D"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a due that is no duration', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "P3X"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a fractional priority', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "priority": 1.5}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a priority out of range', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "priority": 1e20}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a priority that is a word', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "priority": "high"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('zero attempts', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "topic": "mail", "retries": 0}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a function name that is no name', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "run", "type": "script_task", "function": "bad name!!"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}'),
+  ('a function without its schema', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "run", "type": "script_task", "function": "stamp"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}'),
+  ('a jsonpath variable in a condition', '{"key": "bad6", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "g", "type": "exclusive_gateway"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "g"}, {"from": "g", "to": "e", "when": "$.a == $x"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
 
 -- The same definitions, made right, deploy.
 SELECT bpm.deploy('{"key": "good6", "nodes": [{"id": "s", "type": "start_event"},
@@ -106,10 +94,10 @@ SELECT bpm.deploy('{"key": "claim6", "nodes": [
     {"id": "end", "type": "end_event"}],
   "flows": [{"from": "start", "to": "settle"}, {"from": "settle", "to": "end"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('claim6', '{"amount": 10}', 'claim6-1');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- A null, or an empty list of groups, selects nobody either.
 SELECT bpm.start('claim6', '{"handler": null, "team": []}', 'claim6-1');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Nothing was created.
 SELECT count(*) AS instances FROM bpm.processes WHERE key = 'claim6';
 SELECT count(*) AS tasks FROM bpm.task t JOIN bpm.instance i ON i.id = t.instance_id
@@ -150,19 +138,18 @@ SET ROLE regress_bpm_desk;
 -- UPDATE (42501).
 SET bpm.actor = 'dan';
 SELECT bpm.claim(:handle_1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET assignee = 'dan' WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Ann is a clerk, but she may not give the unassigned ticket to Ben, nor
 -- reschedule it (42501).
 SET bpm.actor = 'ann';
-SELECT bpm.assign(:handle_1, 'ben');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-UPDATE bpm.task SET assignee = 'ben' WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-UPDATE bpm.task SET priority = 80 WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT c.statement, e.* FROM (VALUES
+  ($$SELECT bpm.assign(%s, 'ben')$$),
+  ($$UPDATE bpm.task SET assignee = 'ben' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET priority = 80 WHERE id = %s$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :handle_1)) AS e;
 SELECT assignee, priority, due_at - created_at AS due_in FROM bpm.task WHERE id = :handle_1;
 
 -- She claims it with an UPDATE of her own name.
@@ -171,14 +158,12 @@ SELECT assignee FROM bpm.task WHERE id = :handle_1;
 
 -- Ben, though a clerk, may neither take it from her nor reschedule it.
 SET bpm.actor = 'ben';
-SELECT bpm.assign(:handle_1, 'ben');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-UPDATE bpm.task SET assignee = 'ben' WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-UPDATE bpm.task SET priority = 90 WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-UPDATE bpm.task SET due_at = created_at + interval '1 hour' WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT c.statement, e.* FROM (VALUES
+  ($$SELECT bpm.assign(%s, 'ben')$$),
+  ($$UPDATE bpm.task SET assignee = 'ben' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET priority = 90 WHERE id = %s$$),
+  ($$UPDATE bpm.task SET due_at = created_at + interval '1 hour' WHERE id = %s$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :handle_1)) AS e;
 
 -- Ann, the assignee, reschedules it and hands it on to Ben.
 SET bpm.actor = 'ann';
@@ -222,9 +207,9 @@ SELECT h.actor, h.data->'priority' AS priority,
 SET ROLE regress_bpm_desk;
 SET bpm.actor = 'ann';
 SELECT bpm.complete_task(:handle_1, '{"done": true}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE bpm.task SET status = 'completed', output = '{"done": true}' WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET bpm.actor = 'ben';
 SELECT bpm.complete_task(:handle_1, '{"done": true}');
 RESET ROLE;
@@ -252,7 +237,7 @@ SELECT bpm.start('pair6', '{}', 'pair6-1') AS q1 \gset
 SET bpm.actor = 'ann';
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :q1 AND node_id = 'sign';
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :q1 AND node_id = 'check';
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET bpm.actor = 'ben';
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :q1 AND node_id = 'check';
 SELECT node_id, completed_by FROM bpm.task WHERE instance_id = :q1 ORDER BY node_id;
@@ -263,7 +248,7 @@ SELECT bpm.start('pair6', '{}', 'pair6-2') AS q2 \gset
 SET bpm.actor = 'ann';
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :q2 AND node_id = 'check';
 UPDATE bpm.task SET status = 'completed' WHERE instance_id = :q2 AND node_id = 'sign';
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET bpm.actor = 'ben';
 UPDATE bpm.task SET status = 'completed' WHERE instance_id = :q2 AND node_id = 'sign';
 SELECT node_id, completed_by FROM bpm.task WHERE instance_id = :q2 ORDER BY node_id;
@@ -299,7 +284,7 @@ SELECT bpm.deploy('{"key": "meddle6", "nodes": [
 SELECT bpm.start('meddle6', '{}', 'meddle6-1') AS m1 \gset
 SELECT id AS prepare_1 FROM bpm.task WHERE instance_id = :m1 AND node_id = 'prepare' \gset
 SELECT bpm.complete_task(:prepare_1, jsonb_build_object('instance', :m1));
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Nothing changed: both tasks are open, the data is as it was.
 SELECT node_id, status, output FROM bpm.task WHERE instance_id = :m1 ORDER BY node_id;
 SELECT state, data, waiting_at FROM bpm.processes WHERE id = :m1;
@@ -354,7 +339,7 @@ EXPLAIN (COSTS OFF) UPDATE bpm.task SET status = 'completed' WHERE id IN (:stop_
 \set VERBOSITY terse
 UPDATE bpm.task SET status = 'completed' WHERE id IN (:stop_1, :go_on_1);
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT node_id, status FROM bpm.task WHERE instance_id = :r1 ORDER BY node_id;
 SELECT state, waiting_at FROM bpm.processes WHERE id = :r1;
 
@@ -382,7 +367,7 @@ SELECT id AS go_on_2 FROM bpm.task WHERE instance_id = :r2 AND node_id = 'go_on'
 \set VERBOSITY terse
 UPDATE bpm.task SET status = 'completed' WHERE id IN (:stop_2, :go_on_2);
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET enable_seqscan;
 RESET enable_bitmapscan;
 SELECT node_id, status FROM bpm.task WHERE instance_id = :r2 ORDER BY node_id;
@@ -397,14 +382,14 @@ SELECT state, waiting_at FROM bpm.processes WHERE id = :r1;
 \set VERBOSITY terse
 UPDATE bpm.task SET status = 'completed' WHERE id = :go_on_1;
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Likewise in the sub-process, which then has ended: the instance waits
 -- at "after".
 UPDATE bpm.task SET status = 'completed' WHERE id = :stop_2;
 \set VERBOSITY terse
 UPDATE bpm.task SET status = 'completed' WHERE id = :go_on_2;
 \set VERBOSITY default
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT node_id, status FROM bpm.task WHERE instance_id = :r2 ORDER BY node_id;
 SELECT state, waiting_at FROM bpm.processes WHERE id = :r2;
 
@@ -415,27 +400,24 @@ SELECT state, waiting_at FROM bpm.processes WHERE id = :r2;
 --
 SET ROLE regress_bpm_desk;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:k1, 'handle', 'A task of my own');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:k1, 'handle', 'A task of my own');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 DELETE FROM bpm.task WHERE id = :handle_1;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS tasks FROM bpm.task WHERE instance_id = :k1;
 
 --
 -- 9. NULL arguments are errors (22004), except the data of a completion.
 --
-SELECT bpm.deploy(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT bpm.complete_job(NULL, 'w6');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT * FROM bpm.fetch_and_lock(NULL, 'w6');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT bpm.claim(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT * FROM bpm.verify_events(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT c.statement, e.* FROM (VALUES
+  ('SELECT bpm.deploy(NULL)'),
+  ($$SELECT bpm.complete_job(NULL, 'w6')$$),
+  ($$SELECT * FROM bpm.fetch_and_lock(NULL, 'w6')$$),
+  ('SELECT bpm.claim(NULL)'),
+  ('SELECT * FROM bpm.verify_events(NULL)')
+) AS c(statement), pg_temp.error_of(c.statement) AS e;
 
 -- bpm.complete_job with NULL data completes the job with no data.
 SELECT bpm.deploy('{"key": "mail6", "nodes": [
@@ -453,7 +435,7 @@ SELECT kind, node_id, data FROM bpm.history(:j1) WHERE kind IN ('job_completed',
 -- 10. verify_events of an instance that does not exist: 42704.
 --
 SELECT * FROM bpm.verify_events(-1);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 --
 -- 11. The task_updated event records due_at in ISO 8601, in UTC, whatever
@@ -477,14 +459,15 @@ RESET TimeZone;
 -- and a constant, empty candidate group list (nobody could work the task).
 --
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
-SELECT bpm.deploy('{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "run", "type": "script_task", "function": "a.b.c"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "candidate_groups": []}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT c.wrong, e.* FROM (VALUES
+  ('a function name a.b.c', '{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "run", "type": "script_task", "function": "a.b.c"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "run"}, {"from": "run", "to": "e"}]}'),
+  ('an empty list of groups', '{"key": "bad12", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "candidate_groups": []}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
+SELECT count(*) - :definitions_before AS stored FROM bpm.definition;
 
 --
 -- 13. A row an operator wrote into the table behind the view by hand is
@@ -493,7 +476,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS sto
 INSERT INTO bpm.task_store (instance_id, node_id, title) VALUES (:k2, 'handle', 'Inserted by hand')
   RETURNING id AS hand_task \gset
 SELECT bpm.complete_task(:hand_task);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 
 REVOKE EXECUTE ON FUNCTION bpm.act_as(text) FROM regress_bpm_desk;
 DROP ROLE regress_bpm_desk;
