@@ -78,7 +78,7 @@ SELECT bpm.run_jobs();
 SELECT bpm.start('reminder7', '{}', 'rem-2') AS r2 \gset
 SELECT count(*) AS fetched FROM bpm.fetch_and_lock('wait', 'w7', 10);
 SELECT bpm.complete_job(id, 'w7', '{}') FROM bpm.job WHERE instance_id = :r2;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.cancel(:r2, 'shown enough');
 
 -- With an empty pg_bpm.mock_now the clock is the start of the transaction
@@ -137,14 +137,9 @@ SELECT waiting_at FROM bpm.processes WHERE id = :f1;
 -- UTC offset) is 22023, naming the node and the process; nothing is
 -- created.
 SELECT count(*) AS instances_before FROM bpm.instance \gset
-SELECT bpm.start('followup7', '{"wait": "2 hours"}', 'fu-bad');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT bpm.start('followup7', '{"wait": 120}', 'fu-bad');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT bpm.start('followup7', '{"wait": "PT0S"}', 'fu-bad');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-SELECT bpm.start('followup7', '{}', 'fu-bad');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT c.data, e.* FROM (VALUES
+  ('{"wait": "2 hours"}'), ('{"wait": 120}'), ('{"wait": "PT0S"}'), ('{}')
+) AS c(data), pg_temp.error_of(format($$SELECT bpm.start('followup7', %L, 'fu-bad')$$, c.data)) AS e;
 SELECT count(*) - :instances_before AS instances_created FROM bpm.instance;
 -- When a job moves the token to such a timer, the job fails: the instance
 -- stays where it was, and the job is retried later.
@@ -327,7 +322,7 @@ SET statement_timeout = '500ms';
 SELECT bpm.run_jobs();
 \set VERBOSITY default
 RESET statement_timeout;
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 -- Both jobs are as they were, the one that ran before the timeout too.
 SELECT p.business_key, p.data, p.waiting_at, j.kind, j.retries, j.attempts, j.last_error
   FROM bpm.processes p JOIN bpm.job j ON j.instance_id = p.id
@@ -340,96 +335,79 @@ SELECT data, waiting_at FROM bpm.processes WHERE id = :o5;
 
 --
 -- 9. Deployment refuses timers and jobs it cannot run (42P17, 42883 for a
--- missing function); nothing is stored.
+-- missing function); nothing is stored. One row per refused definition.
 --
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
--- An intermediate event waits once: no cycle.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"cycle": "R3/PT1H"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- Exactly one of duration and date.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT1H", "date": "2030-01-01T09:00:00Z"}},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- The timer is an object.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": "PT5M"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- A duration is a positive ISO 8601 duration.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"duration": "5 minutes"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT5X"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT0S"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- A date is an ISO 8601 timestamp with a UTC offset, so that it is the
--- same moment in every session; a jsonpath must parse.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"date": "next tuesday"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"date": "2030-01-01 09:00"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"date": "2030-02-30T09:00:00Z"}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "timer": {"date": "$.("}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- A service task is "external" (a topic) or "sql" (a function), nothing else.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "implementation": "lambda", "function": "public.charge7"},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "implementation": "sql", "function": "public.charge7", "topic": "cards"},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "topic": "cards", "function": "public.charge7"},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- The function of a SQL service task is schema-qualified and exists.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "implementation": "sql", "function": "charge7"},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "service_task", "implementation": "sql", "function": "public.no_such_charge7"},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
--- "async" is true or false, and only activities have it.
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "async": "yes"}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "w", "type": "intermediate_event", "async": true}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+-- An intermediate event waits once (no cycle), for exactly one of a
+-- duration and a date, given in an object. A duration is a positive ISO
+-- 8601 duration; a date an ISO 8601 timestamp with a UTC offset, so that
+-- it is the same moment in every session; a jsonpath must parse. A service
+-- task is "external" (a topic) or "sql" (a function that is
+-- schema-qualified and exists), nothing else. "async" is true or false,
+-- and only activities have it.
+SELECT c.wrong, e.* FROM (VALUES
+  ('a cycle on an intermediate event', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"cycle": "R3/PT1H"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('both a duration and a date', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT1H", "date": "2030-01-01T09:00:00Z"}},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('neither', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a timer that is a string', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": "PT5M"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a duration in words', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"duration": "5 minutes"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a duration that does not parse', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT5X"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a duration of zero', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT0S"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a date in words', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"date": "next tuesday"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a date without a UTC offset', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"date": "2030-01-01 09:00"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a date that does not exist', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"date": "2030-02-30T09:00:00Z"}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('a jsonpath that does not parse', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "timer": {"date": "$.("}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}'),
+  ('an implementation "lambda"', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "implementation": "lambda", "function": "public.charge7"},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a SQL service task with a topic', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "implementation": "sql", "function": "public.charge7", "topic": "cards"},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('an external task with a function', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "topic": "cards", "function": "public.charge7"},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a function without its schema', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "implementation": "sql", "function": "charge7"},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('a function that does not exist', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "service_task", "implementation": "sql", "function": "public.no_such_charge7"},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('"async" that is no boolean', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "async": "yes"}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('"async" on an event', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "w", "type": "intermediate_event", "async": true}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
+SELECT count(*) - :definitions_before AS stored FROM bpm.definition;
 
 --
 -- 10. Arguments and the clock setting: max_jobs is at least 1 (22023) and
@@ -437,9 +415,9 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS sto
 -- a role without privileges may run the jobs, and is their actor.
 --
 SELECT bpm.run_jobs(0);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.run_jobs(NULL);
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET pg_bpm.mock_now = '2030-01-06 00:00:00+00';
 SELECT bpm.start('reminder7', '{}', 'rem-4') AS r4 \gset
 SET pg_bpm.mock_now = '2030-01-06 00:05:00+00';
@@ -447,7 +425,7 @@ CREATE ROLE regress_bpm_runner;
 SET ROLE regress_bpm_runner;
 RESET bpm.actor;
 SET pg_bpm.mock_now = '2031-01-01 00:00:00+00';
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT current_setting('pg_bpm.mock_now') AS mock_now;
 SELECT bpm.run_jobs();
 RESET ROLE;
@@ -491,13 +469,14 @@ SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "w", "type": "intermediate_event", "timer": {"date": "01/02/2030 09:00+00"}},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) - :definitions_before AS stored FROM bpm.definition;
 SELECT bpm.deploy('{"key": "when7", "nodes": [{"id": "s", "type": "start_event"},
   {"id": "w", "type": "intermediate_event", "timer": {"date": "$.when"}},
   {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('when7', '{"when": "01/02/2030 09:00+00"}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.start('when7', '{"when": "2030-02-01T09:00:00+00"}', 'when-1') AS w1 \gset
 SELECT due_at FROM bpm.job WHERE instance_id = :w1;
 SET pg_bpm.mock_now = '2030-02-01 09:00:00+00';
@@ -538,7 +517,7 @@ SELECT kind, data FROM bpm.history(:t1) WHERE kind IN ('job_created', 'task_esca
 -- The leads may now claim it; the support group no longer may.
 SET bpm.actor = 'sam7';
 SELECT bpm.claim((SELECT id FROM bpm.task WHERE instance_id = :t1));
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+\echo :LAST_ERROR_SQLSTATE
 SET bpm.actor = 'lee7';
 SELECT bpm.complete_task((SELECT id FROM bpm.task WHERE instance_id = :t1));
 SELECT business_key, status, overdue_by FROM bpm.sla_breaches WHERE instance_id IN (:t1, :t2);
@@ -576,19 +555,19 @@ SELECT bpm.cancel(id, 'done with the example') FROM bpm.processes WHERE key = 'd
 
 -- An escalation needs a due date, and something to change.
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "escalation": {"priority": 90}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {}}, {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
-SELECT bpm.deploy('{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
-  {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {"reassign": "lee"}},
-  {"id": "e", "type": "end_event"}],
-  "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}');
-SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate, count(*) - :definitions_before AS stored FROM bpm.definition;
+SELECT c.wrong, e.* FROM (VALUES
+  ('an escalation without a due date', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "escalation": {"priority": 90}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('an escalation that changes nothing', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {}}, {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
+  ('an escalation with an unknown property', '{"key": "bad7", "nodes": [{"id": "s", "type": "start_event"},
+    {"id": "t", "type": "user_task", "due": "PT1H", "escalation": {"reassign": "lee"}},
+    {"id": "e", "type": "end_event"}],
+    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
+SELECT count(*) - :definitions_before AS stored FROM bpm.definition;
 
 --
 -- 14. One clock: every time the engine writes comes from it. Under
