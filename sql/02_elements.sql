@@ -494,12 +494,11 @@ SELECT count(*) AS jobs FROM bpm.job WHERE instance_id = :i;
 SELECT count(*) AS tokens FROM bpm.token WHERE instance_id = :i;
 SELECT kind, node_id, data FROM bpm.history(:i) WHERE kind IN ('task_cancelled', 'job_cancelled', 'instance_terminated');
 -- An ended instance cannot be cancelled; an unknown one does not exist.
-SELECT bpm.cancel(:i);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.cancel(id) FROM bpm.processes WHERE business_key = 'one-task-1';
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.cancel(-1);
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.statement, e.* FROM (VALUES
+  ('SELECT bpm.cancel(%s)'),
+  ($$SELECT bpm.cancel(id) FROM bpm.processes WHERE business_key = 'one-task-1'$$),
+  ('SELECT bpm.cancel(-1)')
+) AS c(statement), pg_temp.error_of(format(c.statement, :i)) AS e;
 -- A task of a terminated instance stays cancelled.
 \set VERBOSITY terse
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :i;

@@ -81,14 +81,13 @@ SELECT bpm.complete_task(:request_1, '{"item": "chair", "amount": 120}');
 SELECT status, output, completed_by FROM bpm.task WHERE id = :request_1;
 SELECT data, waiting_at FROM bpm.processes WHERE id = :p1;
 
--- A completed task cannot be completed again: 55000. (Terse errors for
--- these: the detail of the message says when the task was completed.)
-\set VERBOSITY terse
-SELECT bpm.complete_task(:request_1, '{"item": "desk", "amount": 300}');
-UPDATE bpm.task SET status = 'open' WHERE id = :request_1;
-UPDATE bpm.task SET priority = 1 WHERE id = :request_1;
-\set VERBOSITY default
-\echo :LAST_ERROR_SQLSTATE
+-- A completed task cannot be completed again, reopened or changed: 55000.
+-- (Terse errors for these: the detail says when the task was completed.)
+SELECT c.statement, e.* FROM (VALUES
+  ($$SELECT bpm.complete_task(%s, '{"item": "desk", "amount": 300}')$$),
+  ($$UPDATE bpm.task SET status = 'open' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET priority = 1 WHERE id = %s$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :request_1), terse => true) AS e;
 SELECT status, output, priority FROM bpm.task WHERE id = :request_1;
 
 -- The approval is for the managers' group: Dave may not.
@@ -147,22 +146,17 @@ SELECT h.actor, h.kind, h.data->'priority' AS priority,
   FROM bpm.history(:p2) h JOIN bpm.task t ON t.id = h.task_id
  WHERE h.task_id = :approve_2 AND h.kind IN ('task_updated', 'task_assigned');
 
--- The columns the engine maintains may not change (42501).
-UPDATE bpm.task SET title = 'Approve quickly' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.task SET node_id = 'check' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.task SET candidate_groups = '{sales}' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.task SET required = '{reason}' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-
--- A task is never cancelled on its own (only with its instance or scope),
--- and never deleted (42501).
-UPDATE bpm.task SET status = 'cancelled' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-DELETE FROM bpm.task WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
+-- The columns the engine maintains may not change; a task is never
+-- cancelled on its own (only with its instance or scope), and never
+-- deleted (42501).
+SELECT c.statement, e.* FROM (VALUES
+  ($$UPDATE bpm.task SET title = 'Approve quickly' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET node_id = 'check' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET candidate_groups = '{sales}' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET required = '{reason}' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET status = 'cancelled' WHERE id = %s$$),
+  ($$DELETE FROM bpm.task WHERE id = %s$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :approve_2)) AS e;
 
 -- An application role (not the owner of the extension) may read the
 -- tables, call the API and update only the columns a person may change;
@@ -171,14 +165,12 @@ DELETE FROM bpm.task WHERE id = :approve_2;
 CREATE ROLE regress_bpm_app;
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO regress_bpm_app;
 SET ROLE regress_bpm_app;
-INSERT INTO bpm.task (instance_id, node_id, title) VALUES (:p2, 'approve', 'A task of my own');
-\echo :LAST_ERROR_SQLSTATE
-DELETE FROM bpm.task WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.task SET title = 'Approve quickly' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.task SET completed_by = 'nobody' WHERE id = :approve_2;
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.statement, e.* FROM (VALUES
+  ($$INSERT INTO bpm.task (instance_id, node_id, title) VALUES (%s, 'approve', 'A task of my own')$$),
+  ($$DELETE FROM bpm.task WHERE id = %2$s$$),
+  ($$UPDATE bpm.task SET title = 'Approve quickly' WHERE id = %2$s$$),
+  ($$UPDATE bpm.task SET completed_by = 'nobody' WHERE id = %2$s$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :p2, :approve_2)) AS e;
 UPDATE bpm.task SET priority = 95 WHERE id = :approve_2;
 SELECT node_id, assignee, priority FROM bpm.tasks WHERE instance_id = :p2;
 RESET ROLE;
@@ -252,18 +244,16 @@ SELECT assignee FROM bpm.task WHERE id = :answer_1;
 -- Each of these is an event.
 SELECT actor, kind, data FROM bpm.history(:s1)
  WHERE kind IN ('task_claimed', 'task_unclaimed', 'task_assigned');
--- Unknown tasks; tasks that are not open.
+-- Unknown tasks; tasks that are not open (terse: the detail says when it
+-- was completed).
 SELECT bpm.claim(-1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT bpm.assign(-1, 'bob');
 \echo :LAST_ERROR_SQLSTATE
 SELECT bpm.complete_task(:answer_1, '{"answered": true}');
-\set VERBOSITY terse
-SELECT bpm.claim(:answer_1);
-SELECT bpm.unclaim(:answer_1);
-SELECT bpm.assign(:answer_1, 'bob');
-\set VERBOSITY default
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.statement, e.* FROM (VALUES
+  ('SELECT bpm.claim(%s)'), ('SELECT bpm.unclaim(%s)'), ($$SELECT bpm.assign(%s, 'bob')$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :answer_1), terse => true) AS e;
 
 --
 -- Who may act for others. Anyone may set bpm.actor, but a role that names

@@ -117,12 +117,11 @@ SELECT bpm.retry_incident(:job3, 2);
 SELECT retries, attempts, locked_by, due_at <= now() AS due FROM bpm.job WHERE id = :job3;
 SELECT count(*) AS incidents FROM bpm.incidents WHERE job_id = :job3;
 -- Only an incident can be retried (55000); unknown jobs do not exist (42704).
-SELECT bpm.retry_incident(:job3);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.retry_incident(-1);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.fail_job(-1, 'w2', 'no such job');
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.statement, e.* FROM (VALUES
+  ('SELECT bpm.retry_incident(%s)'),
+  ('SELECT bpm.retry_incident(-1)'),
+  ($$SELECT bpm.fail_job(-1, 'w2', 'no such job')$$)
+) AS c(statement), pg_temp.error_of(format(c.statement, :job3)) AS e;
 SELECT kind, data FROM bpm.history(:s3) WHERE kind = 'incident_retried';
 
 -- This time it works.

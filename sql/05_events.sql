@@ -73,12 +73,11 @@ SELECT last_event_id = (SELECT max(id) FROM bpm.event WHERE instance_id = :a1) A
 SELECT * FROM bpm.verify_events(:a1);
 
 -- The log is append-only, for its owner and superusers too (42501).
-UPDATE bpm.event SET actor = 'mallory' WHERE instance_id = :a1;
-\echo :LAST_ERROR_SQLSTATE
-DELETE FROM bpm.event WHERE instance_id = :a1;
-\echo :LAST_ERROR_SQLSTATE
-TRUNCATE bpm.event;
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.statement, e.* FROM (VALUES
+  ($$UPDATE bpm.event SET actor = 'mallory' WHERE instance_id = %s$$),
+  ('DELETE FROM bpm.event WHERE instance_id = %s'),
+  ('TRUNCATE bpm.event')
+) AS c(statement), pg_temp.error_of(format(c.statement, :a1)) AS e;
 SELECT count(*) AS events FROM bpm.history(:a1);
 -- No role but its owner may write it at all.
 CREATE ROLE regress_bpm_reader;

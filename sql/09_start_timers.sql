@@ -158,58 +158,48 @@ SELECT count(bpm.deploy(jsonb_build_object('key', k, 'nodes', '[{"id": "start", 
 -- 6. Timers that are refused (42P17), and nothing is stored.
 --
 \set VERBOSITY default
--- a start timer cannot read instance data: there is none yet
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"date": "$.when"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
--- a cron expression must have five valid fields
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cron": "0 25 * * *"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cron": "0 9 * * FRI-MON"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cron": "*/0 * * * *"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
--- a time zone must exist, and is for cron only
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cron": "@daily", "timezone": "Mars/Olympus"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cycle": "R/P1D", "timezone": "UTC"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
--- a schedule that never falls due again
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cron": "0 0 30 2 *"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event", "timer": {"cycle": "R2/2020-01-01T00:00:00Z/P1D"}},
-    {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
--- only the process's own start event has a timer
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event"},
-    {"id": "sub", "type": "subprocess", "nodes": [
-        {"id": "inner", "type": "start_event", "timer": {"duration": "PT1H"}},
-        {"id": "done", "type": "end_event"}],
-     "flows": [{"from": "inner", "to": "done"}]},
-    {"id": "end", "type": "end_event"}],
-  "flows": [{"from": "start", "to": "sub"}, {"from": "sub", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
--- cron is for start events only
-SELECT bpm.deploy('{"key": "bad9", "nodes": [
-    {"id": "start", "type": "start_event"},
-    {"id": "wait", "type": "intermediate_event", "timer": {"cron": "@hourly"}},
-    {"id": "end", "type": "end_event"}],
-  "flows": [{"from": "start", "to": "wait"}, {"from": "wait", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
+-- A start timer cannot read instance data (there is none yet); a cron
+-- expression has five valid fields; a time zone must exist, and is for
+-- cron only; a schedule must fall due again; only the process's own start
+-- event has a timer, and cron is for start events only.
+SELECT c.wrong, e.* FROM (VALUES
+  ('a start timer that reads the data', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"date": "$.when"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a cron hour of 25', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cron": "0 25 * * *"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a cron range backwards', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cron": "0 9 * * FRI-MON"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a cron step of zero', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cron": "*/0 * * * *"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a time zone that does not exist', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cron": "@daily", "timezone": "Mars/Olympus"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a time zone on a cycle', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cycle": "R/P1D", "timezone": "UTC"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a cron date that never comes', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cron": "0 0 30 2 *"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a cycle that has ended', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event", "timer": {"cycle": "R2/2020-01-01T00:00:00Z/P1D"}},
+      {"id": "end", "type": "end_event"}], "flows": [{"from": "start", "to": "end"}]}'),
+  ('a timer on a sub-process''s start', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event"},
+      {"id": "sub", "type": "subprocess", "nodes": [
+          {"id": "inner", "type": "start_event", "timer": {"duration": "PT1H"}},
+          {"id": "done", "type": "end_event"}],
+       "flows": [{"from": "inner", "to": "done"}]},
+      {"id": "end", "type": "end_event"}],
+    "flows": [{"from": "start", "to": "sub"}, {"from": "sub", "to": "end"}]}'),
+  ('cron on an intermediate event', '{"key": "bad9", "nodes": [
+      {"id": "start", "type": "start_event"},
+      {"id": "wait", "type": "intermediate_event", "timer": {"cron": "@hourly"}},
+      {"id": "end", "type": "end_event"}],
+    "flows": [{"from": "start", "to": "wait"}, {"from": "wait", "to": "end"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
 SELECT count(*) AS stored FROM bpm.definition WHERE key = 'bad9';
 RESET pg_bpm.mock_now;

@@ -162,63 +162,50 @@ SELECT ok FROM bpm.verify_events(:c1);
 SELECT ok FROM bpm.verify_events(:c2);
 
 --
--- 10. Refusals, each with its SQLSTATE, changing nothing.
+-- 10. Refusals, each with its SQLSTATE, changing nothing (terse: the
+-- message names what is wrong).
 --
 \set VERBOSITY terse
 SELECT bpm.open_case('complaint12', '{}', 'CMP-3') AS c3 \gset
-SELECT bpm.start_item(:c3, 'expert');             -- its stage has not started
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.start_item(:c3, 'nobody');             -- no such item
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.plan_item(:c3, 'triage');              -- part of the plan already
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('its stage has not started', $$SELECT bpm.start_item(%s, 'expert')$$),
+  ('no such item', $$SELECT bpm.start_item(%s, 'nobody')$$),
+  ('part of the plan already', $$SELECT bpm.plan_item(%s, 'triage')$$)
+) AS c(why, statement), pg_temp.error_of(format(c.statement, :c3), terse => true) AS e;
 SELECT work12(:c3, 'triage', 'sam12', '{"severity": "high"}');
-SELECT bpm.plan_item(:c3, 'legal');               -- amount is not > 1000
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.trigger_listener(:c3, 'triage');       -- not a user listener
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.reopen_case(:c3, 'why');               -- it is open
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.update_case(:c1, '{"x": 1}');          -- closed
-\echo :LAST_ERROR_SQLSTATE
-UPDATE bpm.cases SET data = '{}' WHERE id = :c3;  -- fields cannot be dropped
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.start('complaint12');                  -- a case, not a process
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.open_case('nothing12');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.update_case(NULL, '{}');
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('amount is not > 1000', $$SELECT bpm.plan_item(%s, 'legal')$$),
+  ('not a user listener', $$SELECT bpm.trigger_listener(%s, 'triage')$$),
+  ('it is open', $$SELECT bpm.reopen_case(%s, 'why')$$),
+  ('CMP-1 is closed', $$SELECT bpm.update_case(%2$s, '{"x": 1}')$$),
+  ('fields cannot be dropped', $$UPDATE bpm.cases SET data = '{}' WHERE id = %s$$),
+  ('a case, not a process', $$SELECT bpm.start('complaint12')$$),
+  ('no such case definition', $$SELECT bpm.open_case('nothing12')$$),
+  ('no case id', $$SELECT bpm.update_case(NULL, '{}')$$)
+) AS c(why, statement), pg_temp.error_of(format(c.statement, :c3, :c1), terse => true) AS e;
 
 --
 -- 11. Definitions that are refused (42P17), and nothing is stored.
 --
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "a", "type": "human_task", "entry": [{"on": ["b.complete"]}]}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "a", "type": "human_task"}, {"id": "b", "type": "human_task", "entry": [{"on": ["a.finish"]}]}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "t", "type": "timer_listener", "timer": {"duration": "P1D"}},
-  {"id": "b", "type": "human_task", "entry": [{"on": ["t.complete"]}]}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "a", "type": "human_task", "entry": [{}]}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "a", "type": "human_task", "applicability": "$.x > 1"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "l", "type": "user_listener", "required": true}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [
-  {"id": "a", "type": "human_task"}, {"id": "a", "type": "milestone"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [{"id": "a", "type": "task"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad12", "kind": "case", "plan": [{"id": "p", "type": "process_task"}]}');
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.wrong, e.* FROM (VALUES
+  ('an on-part naming an item that does not exist', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task", "entry": [{"on": ["b.complete"]}]}]}'),
+  ('an on-part with an unknown transition', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task"}, {"id": "b", "type": "human_task", "entry": [{"on": ["a.finish"]}]}]}'),
+  ('a transition a timer listener does not have', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "t", "type": "timer_listener", "timer": {"duration": "P1D"}},
+    {"id": "b", "type": "human_task", "entry": [{"on": ["t.complete"]}]}]}'),
+  ('an empty sentry', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task", "entry": [{}]}]}'),
+  ('applicability, not discretionary', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task", "applicability": "$.x > 1"}]}'),
+  ('a required listener', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "l", "type": "user_listener", "required": true}]}'),
+  ('a duplicate item id', '{"key": "bad12", "kind": "case", "plan": [
+    {"id": "a", "type": "human_task"}, {"id": "a", "type": "milestone"}]}'),
+  ('an unknown item type', '{"key": "bad12", "kind": "case", "plan": [{"id": "a", "type": "task"}]}'),
+  ('a process task without a process', '{"key": "bad12", "kind": "case", "plan": [{"id": "p", "type": "process_task"}]}')
+) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition), terse => true) AS e;
 SELECT count(*) AS stored FROM bpm.definition WHERE key = 'bad12';
 RESET pg_bpm.mock_now;
 RESET bpm.actor;

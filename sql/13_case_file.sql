@@ -139,59 +139,41 @@ SELECT bpm.deploy('{"key": "proc13", "nodes": [{"id": "s", "type": "start_event"
   {"id": "w", "type": "user_task"}, {"id": "e", "type": "end_event"}],
   "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('proc13') AS p1 \gset
--- Documents.
-SELECT bpm.attach(:c1, '', 'x');                        -- empty name
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c1, '   ', 'x');                     -- blank name
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c1, 'a', 'x', 'pdf');                -- not type/subtype
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach_url(:c1, 'a', 'dms/docs/1');          -- no scheme
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(NULL, 'a', 'x');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c1, NULL, 'x');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c1, 'a', NULL);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c1, 'a', 'x', NULL);                 -- content needs a media type
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach_url(:c1, 'a', NULL);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(1399999, 'a', 'x');                   -- no such case
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:p1, 'a', 'x');                       -- a process
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.attach(:c2, 'a', 'x');                       -- closed
-\echo :LAST_ERROR_SQLSTATE
+-- Documents. (Case 3's file gets a "documents" that is not a list.)
 SELECT bpm.update_case(:c3, '{"documents": "see the DMS"}');
-SELECT bpm.attach(:c3, 'a', 'x');                       -- "documents" is not a list
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('empty name',                  format($$SELECT bpm.attach(%s, '', 'x')$$, :c1)),
+  ('blank name',                  format($$SELECT bpm.attach(%s, '   ', 'x')$$, :c1)),
+  ('not type/subtype',            format($$SELECT bpm.attach(%s, 'a', 'x', 'pdf')$$, :c1)),
+  ('no scheme',                   format($$SELECT bpm.attach_url(%s, 'a', 'dms/docs/1')$$, :c1)),
+  ('no case',                     $$SELECT bpm.attach(NULL, 'a', 'x')$$),
+  ('no name',                     format($$SELECT bpm.attach(%s, NULL, 'x')$$, :c1)),
+  ('no content',                  format($$SELECT bpm.attach(%s, 'a', NULL)$$, :c1)),
+  ('content needs a media type',  format($$SELECT bpm.attach(%s, 'a', 'x', NULL)$$, :c1)),
+  ('no url',                      format($$SELECT bpm.attach_url(%s, 'a', NULL)$$, :c1)),
+  ('no such case',                $$SELECT bpm.attach(1399999, 'a', 'x')$$),
+  ('a process',                   format($$SELECT bpm.attach(%s, 'a', 'x')$$, :p1)),
+  ('closed',                      format($$SELECT bpm.attach(%s, 'a', 'x')$$, :c2)),
+  ('"documents" is not a list',   format($$SELECT bpm.attach(%s, 'a', 'x')$$, :c3))
+) AS c(why, statement), pg_temp.error_of(c.statement, terse => true) AS e;
 -- Links.
-SELECT bpm.link_cases(:c1, :c1);                        -- itself
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, :c3, 'sibling');             -- no such kind
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, :c2, 'related');             -- linked otherwise already
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c3, :c1, 'child_of');            -- c3 has a parent (recall)
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, :recall, 'parent_of');       -- linked otherwise already (child_of)
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('itself',                               format($$SELECT bpm.link_cases(%s, %s)$$, :c1, :c1)),
+  ('no such kind',                         format($$SELECT bpm.link_cases(%s, %s, 'sibling')$$, :c1, :c3)),
+  ('linked otherwise already',             format($$SELECT bpm.link_cases(%s, %s, 'related')$$, :c1, :c2)),
+  ('c3 has a parent (recall)',             format($$SELECT bpm.link_cases(%s, %s, 'child_of')$$, :c3, :c1)),
+  ('linked otherwise already (child_of)',  format($$SELECT bpm.link_cases(%s, %s, 'parent_of')$$, :c1, :recall))
+) AS c(why, statement), pg_temp.error_of(c.statement, terse => true) AS e;
 SELECT bpm.open_case('complaint13', '{}', 'CMP13-4') AS c4 \gset
 SELECT bpm.link_cases(:c1, :c4, 'parent_of');
-SELECT bpm.link_cases(:c4, :recall, 'parent_of');       -- recall > c1 > c4: a cycle
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, :p1);                        -- a process
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, 1399999);                    -- no such case
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, NULL);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.link_cases(:c1, :c3, NULL);
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.unlink_cases(NULL, :c1);
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('recall > c1 > c4: a cycle',  format($$SELECT bpm.link_cases(%s, %s, 'parent_of')$$, :c4, :recall)),
+  ('a process',                  format($$SELECT bpm.link_cases(%s, %s)$$, :c1, :p1)),
+  ('no such case',               format($$SELECT bpm.link_cases(%s, 1399999)$$, :c1)),
+  ('no other case',              format($$SELECT bpm.link_cases(%s, NULL)$$, :c1)),
+  ('no kind',                    format($$SELECT bpm.link_cases(%s, %s, NULL)$$, :c1, :c3)),
+  ('no case',                    format($$SELECT bpm.unlink_cases(NULL, %s)$$, :c1))
+) AS c(why, statement), pg_temp.error_of(c.statement, terse => true) AS e;
 \set VERBOSITY default
 SELECT count(*) AS documents FROM bpm.document;
 SELECT count(*) AS links FROM bpm.case_link;

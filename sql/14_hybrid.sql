@@ -152,27 +152,22 @@ SELECT c.state, j.node_id, j.kind, j.due_at FROM bpm.cases c JOIN bpm.job j ON j
 -- 8. Refusals.
 --
 \set VERBOSITY terse
-SELECT bpm.escalate_to_case(:claim, 'claim14', 'again');      -- a case, not a process
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.escalate_to_case(:small, 'claim14', 'again');      -- it has ended
-\echo :LAST_ERROR_SQLSTATE
 SELECT bpm.start('intake14', '{"amount": 1}') AS pending \gset
-SELECT bpm.escalate_to_case(:pending, 'nothing14', 'x');      -- no such case definition
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.add_task(:small, 'x');                              -- not a case
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.add_task(:disputed, '');                            -- no title
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad14", "nodes": [
-    {"id": "start", "type": "start_event"},
-    {"id": "to_case", "type": "escalate_to_case", "case": "claim14"}],
-  "flows": [{"from": "start", "to": "to_case"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad14", "nodes": [
-    {"id": "start", "type": "start_event"},
-    {"id": "to_case", "type": "escalate_to_case", "case": "claim14", "wait": false},
-    {"id": "end", "type": "end_event"}],
-  "flows": [{"from": "start", "to": "to_case"}, {"from": "to_case", "to": "end"}]}');
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('a case, not a process',    format($$SELECT bpm.escalate_to_case(%s, 'claim14', 'again')$$, :claim)),
+  ('it has ended',             format($$SELECT bpm.escalate_to_case(%s, 'claim14', 'again')$$, :small)),
+  ('no such case definition',  format($$SELECT bpm.escalate_to_case(%s, 'nothing14', 'x')$$, :pending)),
+  ('not a case',               format($$SELECT bpm.add_task(%s, 'x')$$, :small)),
+  ('no title',                 format($$SELECT bpm.add_task(%s, '')$$, :disputed)),
+  ('waits, no flow to go on by', $$SELECT bpm.deploy('{"key": "bad14", "nodes": [
+      {"id": "start", "type": "start_event"},
+      {"id": "to_case", "type": "escalate_to_case", "case": "claim14"}],
+    "flows": [{"from": "start", "to": "to_case"}]}')$$),
+  ('does not wait, has a flow', $$SELECT bpm.deploy('{"key": "bad14", "nodes": [
+      {"id": "start", "type": "start_event"},
+      {"id": "to_case", "type": "escalate_to_case", "case": "claim14", "wait": false},
+      {"id": "end", "type": "end_event"}],
+    "flows": [{"from": "start", "to": "to_case"}, {"from": "to_case", "to": "end"}]}')$$)
+) AS c(why, statement), pg_temp.error_of(c.statement, terse => true) AS e;
 RESET pg_bpm.mock_now;
 RESET bpm.actor;

@@ -89,20 +89,16 @@ RESET ROLE;
 -- Refusals.
 \set VERBOSITY terse
 SET bpm.actor = 'mia15';
-SELECT bpm.grant_case_role(:c, 'judge', 'leo15');             -- no such role
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.revoke_case_role(:c, 'auditor', 'ann15');          -- she does not hold it
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.revoke_case_role(:c, 'owner', 'mia15');            -- the last owner
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.comment_case(:c, '   ');                           -- empty
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
-  {"id": "t", "type": "human_task", "role": "b"}]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
-  {"id": "t", "type": "human_task", "role": "a", "assignee": "x"}]}');
-\echo :LAST_ERROR_SQLSTATE
+SELECT c.why, e.* FROM (VALUES
+  ('no such role',          format($$SELECT bpm.grant_case_role(%s, 'judge', 'leo15')$$, :c)),
+  ('she does not hold it',  format($$SELECT bpm.revoke_case_role(%s, 'auditor', 'ann15')$$, :c)),
+  ('the last owner',        format($$SELECT bpm.revoke_case_role(%s, 'owner', 'mia15')$$, :c)),
+  ('empty',                 format($$SELECT bpm.comment_case(%s, '   ')$$, :c)),
+  ('a role the case lacks', $$SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
+    {"id": "t", "type": "human_task", "role": "b"}]}')$$),
+  ('a role task, own assignee', $$SELECT bpm.deploy('{"key": "bad15", "kind": "case", "roles": ["a"], "plan": [
+    {"id": "t", "type": "human_task", "role": "a", "assignee": "x"}]}')$$)
+) AS c(why, statement), pg_temp.error_of(c.statement, terse => true) AS e;
 RESET pg_bpm.mock_now;
 RESET bpm.actor;
 DROP OWNED BY regress_bpm_clerk15;
