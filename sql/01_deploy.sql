@@ -194,7 +194,8 @@ SELECT position, id, condition, is_default FROM bpm.flow
 -- function) and names the definition and the element; nothing is stored.
 -- Each table below has one row per definition that is refused: what is
 -- wrong with it, the SQLSTATE and the error; after them, how many
--- definitions were stored.
+-- definitions were stored. Where one node is wrong, the row is that node,
+-- deployed between a start and an end event (pg_temp.one_node).
 --
 SELECT count(*) AS definitions_before FROM bpm.definition \gset
 
@@ -339,25 +340,13 @@ SELECT c.wrong, e.* FROM (VALUES
 -- search_path).
 CREATE FUNCTION deploy_text(data jsonb) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
 SELECT c.wrong, e.* FROM (VALUES
-  ('a script function that does not exist', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "calc", "type": "script_task", "function": "public.no_such_function"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}'),
-  ('one that does not return jsonb', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "calc", "type": "script_task", "function": "public.deploy_text"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}'),
-  ('one that is not schema-qualified', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "calc", "type": "script_task", "function": "deploy_noop"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}'),
-  ('a script task without a function', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "calc", "type": "script_task"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "calc"}, {"from": "calc", "to": "e"}]}'),
-  ('a service task without a topic', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "call", "type": "service_task"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "call"}, {"from": "call", "to": "e"}]}'),
-  ('retries below zero', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "call", "type": "service_task", "topic": "mail", "retries": -1}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "call"}, {"from": "call", "to": "e"}]}')
-) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
+  ('a script function that does not exist',  '{"id": "calc", "type": "script_task", "function": "public.no_such_function"}'),
+  ('one that does not return jsonb',         '{"id": "calc", "type": "script_task", "function": "public.deploy_text"}'),
+  ('one that is not schema-qualified',       '{"id": "calc", "type": "script_task", "function": "deploy_noop"}'),
+  ('a script task without a function',       '{"id": "calc", "type": "script_task"}'),
+  ('a service task without a topic',         '{"id": "call", "type": "service_task"}'),
+  ('retries below zero',                     '{"id": "call", "type": "service_task", "topic": "mail", "retries": -1}')
+) AS c(wrong, node), pg_temp.error_of(format('SELECT bpm.deploy(%L)', pg_temp.one_node('bad', c.node))) AS e;
 -- Script tasks run as the role that deployed the definition, so that role
 -- must be allowed to execute the function (42501 otherwise).
 CREATE ROLE regress_bpm_deployer;
@@ -378,31 +367,15 @@ DROP ROLE regress_bpm_deployer;
 -- complaint is the detail), a priority an integer, required an array of
 -- strings, candidate groups strings, an assignee a valid jsonpath.
 SELECT c.wrong, e.* FROM (VALUES
-  ('four_eyes naming a node that is no user task', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "four_eyes": ["s"]}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('four_eyes naming no node at all', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "four_eyes": ["nobody"]}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('a due that is no ISO 8601 duration', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "due": "3 days"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('a due that starts with "P"', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "due": "P3X"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('a priority that is no integer', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "priority": "high"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('required that is no array', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "required": "reason"}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('candidate groups that are a number', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "candidate_groups": 5}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}'),
-  ('an assignee that is an invalid jsonpath', '{"key": "bad", "nodes": [{"id": "s", "type": "start_event"},
-    {"id": "t", "type": "user_task", "assignee": "$.owner[["}, {"id": "e", "type": "end_event"}],
-    "flows": [{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]}')
-) AS c(wrong, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
+  ('four_eyes naming a node that is no user task',  '{"id": "t", "type": "user_task", "four_eyes": ["s"]}'),
+  ('four_eyes naming no node at all',               '{"id": "t", "type": "user_task", "four_eyes": ["nobody"]}'),
+  ('a due that is no ISO 8601 duration',            '{"id": "t", "type": "user_task", "due": "3 days"}'),
+  ('a due that starts with "P"',                    '{"id": "t", "type": "user_task", "due": "P3X"}'),
+  ('a priority that is no integer',                 '{"id": "t", "type": "user_task", "priority": "high"}'),
+  ('required that is no array',                     '{"id": "t", "type": "user_task", "required": "reason"}'),
+  ('candidate groups that are a number',            '{"id": "t", "type": "user_task", "candidate_groups": 5}'),
+  ('an assignee that is an invalid jsonpath',       '{"id": "t", "type": "user_task", "assignee": "$.owner[["}')
+) AS c(wrong, node), pg_temp.error_of(format('SELECT bpm.deploy(%L)', pg_temp.one_node('bad', c.node))) AS e;
 
 -- None of these was stored: the key "bad" never was.
 SELECT count(*) - :definitions_before AS stored FROM bpm.definition;
