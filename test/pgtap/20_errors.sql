@@ -23,15 +23,9 @@ SELECT no_plan();
 CREATE ROLE bpm_tap_clerk NOLOGIN;
 CREATE ROLE bpm_tap_admin NOLOGIN SUPERUSER;
 
--- A minimal valid body: start -> t (user task) -> e.
-CREATE FUNCTION pg_temp.with_task(key text, task jsonb) RETURNS text LANGUAGE sql AS $$
-    SELECT jsonb_build_object(
-        'key', key,
-        'nodes', jsonb_build_array('{"id": "s", "type": "start_event"}'::jsonb,
-                                   jsonb_build_object('id', 't') || task,
-                                   '{"id": "e", "type": "end_event"}'::jsonb),
-        'flows', '[{"from": "s", "to": "t"}, {"from": "t", "to": "e"}]'::jsonb)::text
-$$;
+-- pg_temp.with_task: a minimal valid body, start -> t (user task) -> e.
+CREATE FUNCTION pg_temp.with_task(key text, task jsonb) RETURNS text LANGUAGE sql AS
+    $$SELECT pg_temp.with_node(key, task, 't')$$;
 
 CREATE TEMP TABLE counts_before AS
 SELECT (SELECT count(*) FROM bpm.definition) AS definitions,

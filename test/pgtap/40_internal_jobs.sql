@@ -45,15 +45,6 @@ GRANT SELECT, INSERT ON ids TO PUBLIC;   -- used under SET ROLE too
 CREATE FUNCTION pg_temp.job(instance bigint) RETURNS bigint LANGUAGE sql AS
     $$SELECT id FROM bpm.job WHERE instance_id = instance$$;
 
--- A minimal valid body: start -> n -> e, n given.
-CREATE FUNCTION pg_temp.with_node(key text, node jsonb) RETURNS text LANGUAGE sql AS $$
-    SELECT jsonb_build_object(
-        'key', key,
-        'nodes', jsonb_build_array('{"id": "s", "type": "start_event"}'::jsonb,
-                                   jsonb_build_object('id', 'n') || node,
-                                   '{"id": "e", "type": "end_event"}'::jsonb),
-        'flows', '[{"from": "s", "to": "n"}, {"from": "n", "to": "e"}]'::jsonb)::text
-$$;
 CREATE FUNCTION pg_temp.with_timer(key text, timer jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT pg_temp.with_node(key, jsonb_build_object('type', 'intermediate_event', 'timer', timer))
 $$;
