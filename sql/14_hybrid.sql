@@ -141,6 +141,7 @@ SELECT bpm.deploy('{"key": "check14", "nodes": [
   "flows": [{"from": "start", "to": "check"}, {"from": "check", "to": "to_case"}]}') IS NOT NULL AS deployed;
 SELECT bpm.start('check14', '{}', 'CL-3') AS checked \gset
 SELECT work14(:checked, 'check', '{"suspicious": true}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT waiting_at, state FROM bpm.processes WHERE id = :checked;
 SELECT count(*) AS cases_opened FROM bpm.cases WHERE key = 'watch14';
 SELECT work14(:checked, 'check', '{"suspicious": true, "remind_after": "P2D"}');

@@ -28,8 +28,6 @@ CREATE ROLE bpm_tap_clerk NOLOGIN;
 GRANT EXECUTE ON FUNCTION bpm.act_as(text) TO bpm_tap_clerk;
 
 GRANT SELECT, INSERT ON ids TO PUBLIC;   -- used under SET ROLE too
-CREATE FUNCTION pg_temp.task(instance bigint, node text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM bpm.task WHERE instance_id = instance AND node_id = node$$;
 
 -- ============================================= deploy: idempotence, versions
 INSERT INTO ids VALUES ('v1', bpm.deploy('{"key": "doc", "name": "Document",

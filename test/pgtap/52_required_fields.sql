@@ -10,13 +10,9 @@
 --   refusal  23502 naming every missing field, with a hint that shows each
 --            of them as its own key of the completion data; nothing changes
 BEGIN;
-SELECT plan(13);
+SELECT no_plan();
+\ir helpers.psql
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint NOT NULL);
-CREATE FUNCTION pg_temp.id(name text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM ids WHERE ids.name = $1$$;
-CREATE FUNCTION pg_temp.task(instance bigint, node text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM bpm.task WHERE instance_id = instance AND node_id = node$$;
 -- The hint of the error a statement raises (NULL if it raises none).
 CREATE FUNCTION pg_temp.hint_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
