@@ -12,7 +12,8 @@
 --     may not act on its own instance.
 -- The lock order itself is proven by test/isolation/specs/family_lock_order.spec.
 BEGIN;
-SELECT plan(6);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL bpm.actor = 'ops';
 
 SELECT bpm.deploy($$
@@ -30,10 +31,8 @@ SELECT bpm.deploy($$
   {"id": "to_case", "type": "escalate_to_case", "case": "fam_case"}, {"id": "end", "type": "end_event"}],
  "flows": [{"from": "start", "to": "to_case"}, {"from": "to_case", "to": "end"}]}$$) > 0;
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint);
 INSERT INTO ids VALUES ('root', bpm.start('fam_root'));
 INSERT INTO ids VALUES ('alone', bpm.open_case('fam_sub'));
-CREATE FUNCTION pg_temp.id(n text) RETURNS bigint LANGUAGE sql AS $$ SELECT id FROM ids WHERE name = n $$;
 
 -- root process -> case -> (process, case -> process): five members, one root
 SELECT results_eq(
