@@ -146,14 +146,17 @@ SELECT h.actor, h.kind, h.data->'priority' AS priority,
   FROM bpm.history(:p2) h JOIN bpm.task t ON t.id = h.task_id
  WHERE h.task_id = :approve_2 AND h.kind IN ('task_updated', 'task_assigned');
 
--- The columns the engine maintains may not change; a task is never
--- cancelled on its own (only with its instance or scope), and never
--- deleted (42501).
+-- The columns the engine maintains may not change, nor those it sets when
+-- the task closes (who closed it, when), even for the owner of the
+-- extension; a task is never cancelled on its own (only with its instance
+-- or scope), and never deleted (42501).
 SELECT c.statement, e.* FROM (VALUES
   ($$UPDATE bpm.task SET title = 'Approve quickly' WHERE id = %s$$),
   ($$UPDATE bpm.task SET node_id = 'check' WHERE id = %s$$),
   ($$UPDATE bpm.task SET candidate_groups = '{sales}' WHERE id = %s$$),
   ($$UPDATE bpm.task SET required = '{reason}' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET completed_by = 'someone else' WHERE id = %s$$),
+  ($$UPDATE bpm.task SET completed_at = '2000-01-01 00:00+00' WHERE id = %s$$),
   ($$UPDATE bpm.task SET status = 'cancelled' WHERE id = %s$$),
   ($$DELETE FROM bpm.task WHERE id = %s$$)
 ) AS c(statement), pg_temp.error_of(format(c.statement, :approve_2)) AS e;

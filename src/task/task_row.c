@@ -211,11 +211,41 @@ bpm_task_read(int64 task_id, TaskRow *row)
 	bpm_task_row_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, row);
 }
 
+/* "status, assignee, ... and follow_up_at": the columns an UPDATE may change, from the list. */
+static const char *
+worked_columns_text(void)
+{
+	static char *text = NULL;
+	StringInfoData buf;
+	int			n = 0;
+	int			i;
+
+	if (text)
+		return text;
+	for (i = 0; i < NCOLUMNS; i++)
+		n += task_columns[i].who == WHO_WORKED;
+	initStringInfo(&buf);
+	for (i = 0; i < NCOLUMNS; i++)
+	{
+		if (task_columns[i].who != WHO_WORKED)
+			continue;
+		appendStringInfoString(&buf, task_columns[i].name);
+		if (--n > 1)
+			appendStringInfoString(&buf, ", ");
+		else if (n == 1)
+			appendStringInfoString(&buf, " and ");
+	}
+	text = MemoryContextStrdup(TopMemoryContext, buf.data);
+	pfree(buf.data);
+	return text;
+}
+
 /*
  * The columns an UPDATE of the view asks to change, a bit per column of
  * the list: those whose value in its new row differs from the row its
- * scan saw. A change of a column the engine maintains is refused (42501);
- * one of a column set when the task closes is ignored.
+ * scan saw. A change of any other column is refused (42501): the engine
+ * maintains it, or sets it when the task closes (completed_at and
+ * completed_by say who closed it, when).
  */
 uint32
 bpm_task_row_asked(HeapTuple seen, HeapTuple asked, TupleDesc desc, int64 task_id)
@@ -235,14 +265,13 @@ bpm_task_row_asked(HeapTuple seen, HeapTuple asked, TupleDesc desc, int64 task_i
 
 		if (oldnull == newnull && (oldnull || datumIsEqual(o, n, att->attbyval, att->attlen)))
 			continue;
-		if (col->who == WHO_FIXED || col->who == WHO_RULED)
+		if (col->who != WHO_WORKED)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("task %lld: column \"%s\" is maintained by the engine and cannot be changed",
 							(long long) task_id, col->name),
-					 errhint("A task's status, output, assignee, priority and due_at may be updated.")));
-		if (col->who == WHO_WORKED)
-			columns |= (uint32) 1 << i;
+					 errhint("A task's %s may be updated.", worked_columns_text())));
+		columns |= (uint32) 1 << i;
 	}
 	return columns;
 }
