@@ -23,6 +23,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "security/security.h"
@@ -305,6 +306,14 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("%s \"%s\" of process \"%s\": function %s(jsonb) RETURNS jsonb does not exist",
 						bpm_node_kind_name(node->kind), node->id, inst->graph->key, node->function)));
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(inst->graph->owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("%s \"%s\" of process \"%s\": the role that deployed it (OID %u) no longer exists",
+						bpm_node_kind_name(node->kind), node->id, inst->graph->key,
+						inst->graph->owner),
+				 errdetail("A deployer's code runs with the deployer's rights, and that role was dropped."),
+				 errhint("Cancel the instance; deploy the definition again as an existing role for new ones.")));
 	if (pg_proc_aclcheck(fn, inst->graph->owner, ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

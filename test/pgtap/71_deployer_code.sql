@@ -1,4 +1,5 @@
--- 71_user_code_settings: a deployer's code leaves no setting behind.
+-- 71_deployer_code: a deployer's code leaves no setting behind, and does
+-- not run once its deployer is gone.
 --
 -- A script task or an SQL service task runs a function the deployer
 -- wrote, with the deployer's rights, inside someone else's call: the
@@ -19,6 +20,11 @@
 --   caught      code that changes a setting and then raises a BPMN error
 --               caught by a boundary: the setting is the caller's
 --   outer       a caller's own SET LOCAL made before the step is kept
+--   dropped     after DROP ROLE of the deployer (its objects reassigned),
+--               a script task is refused with 42704 naming the role's OID,
+--               and nothing changes; an SQL service task's job fails with
+--               the same error each attempt and ends as an incident that
+--               names it (issue 10, hole 5)
 --
 -- Runs in its own database (test/run), in one transaction.
 BEGIN;
@@ -120,6 +126,46 @@ SET LOCAL application_name = 'caller, later';
 SELECT bpm.start('settings_script', '{"step": "outer"}');
 SELECT is(current_setting('application_name'), 'caller, later',
           'outer: a setting the caller made before the step is the caller''s after it');
+
+-- dropped
+CREATE ROLE bpm_tap_gone NOLOGIN;
+GRANT USAGE, CREATE ON SCHEMA mal TO bpm_tap_gone;
+GRANT INSERT ON mal.seen TO bpm_tap_gone;
+SET LOCAL ROLE bpm_tap_gone;
+CREATE FUNCTION mal.gone_step(data jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"ran": true}'::jsonb $$;
+SELECT bpm.deploy('{"key": "gone_script",
+  "nodes": [{"id": "s", "type": "start_event"}, {"id": "w", "type": "user_task"},
+            {"id": "calc", "type": "script_task", "function": "mal.gone_step"},
+            {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "calc"}, {"from": "calc", "to": "e"}]}');
+SELECT bpm.deploy('{"key": "gone_service",
+  "nodes": [{"id": "s", "type": "start_event"}, {"id": "w", "type": "user_task"},
+            {"id": "call", "type": "service_task", "implementation": "sql",
+             "function": "mal.gone_step", "retries": 2},
+            {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "call"}, {"from": "call", "to": "e"}]}');
+RESET ROLE;
+SELECT oid AS gone_oid FROM pg_roles WHERE rolname = 'bpm_tap_gone' \gset
+SELECT bpm.start('gone_script') AS gone_script \gset
+SELECT bpm.start('gone_service') AS gone_service \gset
+REASSIGN OWNED BY bpm_tap_gone TO bpm_tap_deployer;
+DROP OWNED BY bpm_tap_gone;
+DROP ROLE bpm_tap_gone;
+CREATE TEMP TABLE gone_events AS SELECT count(*) AS n FROM bpm.event WHERE instance_id = :gone_script;
+SELECT throws_ok(format('SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = %s', :gone_script),
+                 '42704', format('script_task "calc" of process "gone_script": the role that deployed it (OID %s) no longer exists', :gone_oid),
+                 'dropped: a script task whose deployer is gone is refused, naming the role');
+SELECT results_eq(format($$SELECT t.status, (SELECT count(*) FROM bpm.event WHERE instance_id = %s)
+                             FROM bpm.task t WHERE t.instance_id = %s$$, :gone_script, :gone_script),
+                  $$SELECT 'open'::text, n FROM gone_events$$, 'dropped: and nothing changed');
+SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :gone_service;
+SELECT set_config('pg_bpm.mock_now', '2100-01-01 00:00+00', true);
+SELECT bpm.run_jobs() AS first_pass \gset
+SELECT set_config('pg_bpm.mock_now', '2100-01-02 00:00+00', true);
+SELECT is(:first_pass + bpm.run_jobs(), 2, 'dropped: the service task''s job was attempted twice (after its backoff)');
+SELECT results_eq(format($$SELECT retries, last_error FROM bpm.job WHERE instance_id = %s$$, :gone_service),
+                  format($$VALUES (0, 'service_task "call" of process "gone_service": the role that deployed it (OID %s) no longer exists')$$, :gone_oid),
+                  'dropped: its job is an incident whose error names the missing role');
 
 SELECT * FROM finish();
 ROLLBACK;
