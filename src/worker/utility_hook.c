@@ -9,8 +9,10 @@
  * and runners are stopped and kept away until the statement's transaction
  * ends, so that pg_bpm never makes them fail. CREATE EXTENSION pg_bpm
  * wakes the launcher at commit, so the new database gets its scheduler at
- * once; DROP EXTENSION pg_bpm wakes the scheduler, which finds the
- * extension gone and leaves with its runners; ALTER EXTENSION pg_bpm
+ * once; DROP EXTENSION pg_bpm (or DROP SCHEMA bpm) first stops the
+ * database's workers for the rest of the transaction, as DROP DATABASE
+ * does, so that a runner busy with a job does not deadlock with the drop,
+ * and at commit the scheduler finds the extension gone; ALTER EXTENSION pg_bpm
  * UPDATE wakes it too, to run jobs again once the SQL is at the library's
  * version (scheduler.c).
  */
@@ -18,6 +20,7 @@
 
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 
@@ -71,15 +74,20 @@ database_needed_alone(Node *stmt)
 	}
 }
 
+/* DROP EXTENSION pg_bpm, or DROP SCHEMA bpm (CASCADE drops the extension with it). */
 static bool
 drops_pg_bpm(Node *stmt)
 {
 	ListCell   *lc;
+	DropStmt   *drop = (DropStmt *) stmt;
+	const char *name;
 
-	if (!IsA(stmt, DropStmt) || ((DropStmt *) stmt)->removeType != OBJECT_EXTENSION)
+	if (!IsA(stmt, DropStmt) ||
+		(drop->removeType != OBJECT_EXTENSION && drop->removeType != OBJECT_SCHEMA))
 		return false;
-	foreach(lc, ((DropStmt *) stmt)->objects)
-		if (strcmp(strVal(lfirst(lc)), "pg_bpm") == 0)
+	name = drop->removeType == OBJECT_EXTENSION ? "pg_bpm" : "bpm";
+	foreach(lc, drop->objects)
+		if (strcmp(strVal(lfirst(lc)), name) == 0)
 			return true;
 	return false;
 }
@@ -92,6 +100,14 @@ bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	Node	   *stmt = pstmt->utilityStmt;
 
 	pause_by_name(database_needed_alone(stmt));
+	/*
+	 * A runner in the middle of a job holds locks on the tables the drop
+	 * takes one after the other: the two would deadlock. The database's
+	 * workers step aside first, and come back when the transaction ends
+	 * (if the drop rolled back, the job they were running is done again).
+	 */
+	if (drops_pg_bpm(stmt))
+		bpm_workers_pause_database(MyDatabaseId);
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
 		bpm_workers_note_extension_created();
