@@ -8,7 +8,10 @@
  *                |   \--manual--> enabled --start_item--> active
  *                |                   \--disable--> disabled --reenable--> enabled
  *                \--milestone / listener: occur--> completed
- *   any of available, enabled, disabled, active --exit criterion, stage or case ends--> terminated
+ *   active --suspend--> suspended --resume--> active
+ *   available, enabled, disabled, active --its stage is suspended: parent_suspend--> suspended
+ *   suspended --its stage resumes: parent_resume--> the state it had
+ *   any of available, enabled, disabled, active, suspended --exit criterion, stage or case ends--> terminated
  *
  * The case plan itself is the row with item_id '' (type case_plan): active
  * while the case runs. An active stage creates its items; a stage (or the
@@ -20,6 +23,11 @@
  * A repeating item comes back: without entry criteria, a new occurrence
  * once one completes; with entry criteria, a new available occurrence as
  * soon as one proceeds, so that the criteria can be met again.
+ * A suspended item is on hold, not done: its task cannot be completed, it
+ * keeps its stage from completing, it hears its exit criteria; a child it
+ * started runs on, and the child's end is taken when the item resumes. A
+ * suspended stage holds its stages and tasks with it (milestones and event
+ * listeners are no work: they still occur).
  *
  * Every transition is an event of the case (item_<transition>) and an
  * on-part that sentries may listen to (case_sentry.c). Everything runs
@@ -52,7 +60,7 @@ bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item)
 {
 	static BpmStatement stmt = {
 		"SELECT item_id, coalesce(stage_id, 0), occurrence, state, coalesce(task_id, 0), "
-		"coalesce(child_id, 0) FROM bpm.plan_item WHERE id = $1",
+		"coalesce(child_id, 0), suspended_from FROM bpm.plan_item WHERE id = $1",
 		1, {INT8OID}
 	};
 	Datum		id = Int64GetDatum(item_id);
@@ -68,6 +76,7 @@ bpm_case_item_read(BpmCaseRun *run, int64 item_id, BpmItem *item)
 	item->state = bpm_spi_text(0, 4);
 	item->task_id = bpm_spi_int64(0, 5);
 	item->child_id = bpm_spi_int64(0, 6);
+	item->suspended_from = bpm_spi_text(0, 7);
 	return true;
 }
 
@@ -258,7 +267,9 @@ cancel_child(BpmCaseRun *run, BpmItem *item)
 
 /*
  * A child ended in a later step than the one that started it (family.c has
- * locked the case): its plan item, if it still waits, takes its end.
+ * locked the case): its plan item, if it still waits, takes its end. A
+ * suspended item takes it when it resumes (take_held_end): the child's row
+ * keeps it meanwhile.
  */
 static void
 case_child_ended(BpmInstance *parent, BpmInstance *child)
@@ -345,7 +356,8 @@ terminate(BpmCaseRun *run, BpmItem *item, const char *name)
 	if (item->node >= 0 && run->g->nodes[item->node].kind == BPM_STAGE)
 		end_children(run, item);
 	bpm_activity_cancel_work(run->inst, item->id);
-	if (item->child_id != 0 && strcmp(item->state, "active") == 0)
+	if (item->child_id != 0 &&
+		(strcmp(item->state, "active") == 0 || strcmp(item->state, "suspended") == 0))
 		cancel_child(run, item);
 	bpm_case_set_state(run, item, "terminated", name);
 }
@@ -389,14 +401,15 @@ bpm_case_exit(BpmCaseRun *run, BpmItem *item)
 }
 
 /*
- * Has every required item of the stage completed, and is none active?
- * Names the first that has not, for close_case's message.
+ * Has every required item of the stage completed, and is none active or
+ * suspended? Names the first that has not, for close_case's message.
  */
 static bool
 stage_done(BpmCaseRun *run, BpmItem *stage, const char **blocking)
 {
 	static BpmStatement active = {
-		"SELECT item_id FROM bpm.plan_item WHERE stage_id = $1 AND state = 'active' LIMIT 1",
+		"SELECT item_id FROM bpm.plan_item WHERE stage_id = $1 "
+		"AND state IN ('active', 'suspended') LIMIT 1",
 		1, {INT8OID}
 	};
 	static BpmStatement completed = {
@@ -478,6 +491,151 @@ bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage)
 						run->g->nodes[stage->node].id, (long long) run->inst->id, blocking),
 				 errhint("Complete it, or end it through its exit criteria.")));
 	complete_stage(run, stage);
+}
+
+static void
+set_suspended_from(BpmItem *item, const char *state)
+{
+	static BpmStatement stmt = {
+		"UPDATE bpm.plan_item SET suspended_from = $2 WHERE id = $1",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		values[2];
+	char		nulls[2] = {' ', BPM_NULL(state == NULL)};
+
+	values[0] = Int64GetDatum(item->id);
+	values[1] = state ? CStringGetTextDatum(state) : (Datum) 0;
+	bpm_spi_run(&stmt, values, nulls);
+	item->suspended_from = state ? pstrdup(state) : NULL;
+}
+
+/* The items of a stage in one of the states (a text[] literal), in order. */
+static int
+stage_items(BpmItem *stage, const char *states, int64 **ids)
+{
+	static BpmStatement stmt = {
+		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 AND state = ANY ($2::text[]) "
+		"AND type NOT IN ('milestone', 'timer_listener', 'user_listener') ORDER BY id",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		values[2] = {Int64GetDatum(stage->id), CStringGetTextDatum(states)};
+	int			n = bpm_spi_run(&stmt, values, NULL);
+	int			i;
+
+	*ids = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		(*ids)[i] = bpm_spi_int64(i, 1);
+	return n;
+}
+
+/*
+ * A stage is suspended: its stages and tasks that have not ended are held
+ * with it (parent_suspend), each remembering its state, and so on down.
+ * One suspended on its own already stays as it is.
+ */
+static void
+hold_children(BpmCaseRun *run, BpmItem *stage)
+{
+	int64	   *ids;
+	int			n = stage_items(stage, "{available,enabled,disabled,active}", &ids);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		BpmItem		child;
+		bool		was_active;
+
+		bpm_case_item_read(run, ids[i], &child);
+		was_active = strcmp(child.state, "active") == 0;
+		set_suspended_from(&child, child.state);
+		bpm_case_set_state(run, &child, "suspended", "parent_suspend");
+		if (was_active && run->g->nodes[child.node].kind == BPM_STAGE)
+			hold_children(run, &child);
+	}
+}
+
+/* bpm.suspend_item: an active item is put on hold; a stage holds its work with it. */
+void
+bpm_case_suspend(BpmCaseRun *run, BpmItem *item)
+{
+	bpm_case_set_state(run, item, "suspended", "suspend");
+	if (run->g->nodes[item->node].kind == BPM_STAGE)
+		hold_children(run, item);
+}
+
+static void release_children(BpmCaseRun *run, BpmItem *stage);
+
+/*
+ * An item is active again: a stage gives its held items back; a process or
+ * case task whose child ended while it was suspended takes the child's end.
+ */
+static void
+take_held_end(BpmCaseRun *run, BpmItem *item)
+{
+	BpmInstance child;
+
+	if (run->g->nodes[item->node].kind == BPM_STAGE)
+	{
+		release_children(run, item);
+		return;
+	}
+	if (item->child_id == 0)
+		return;
+	bpm_instance_lock_kin(&child, item->child_id, run->inst);
+	if (strcmp(child.state, "running") != 0)
+		child_done(run, item, &child);
+}
+
+/*
+ * A stage resumes: each item held with it goes back to the state it had
+ * (parent_resume); an available one whose entry criteria were met
+ * meanwhile proceeds, an active one takes what it missed.
+ */
+static void
+release_children(BpmCaseRun *run, BpmItem *stage)
+{
+	int64	   *ids;
+	int			n = stage_items(stage, "{suspended}", &ids);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		BpmItem		child;
+		char	   *to;
+
+		/* what an earlier one set off may have ended this one meanwhile */
+		if (!bpm_case_item_read(run, ids[i], &child) || strcmp(child.state, "suspended") != 0 ||
+			child.suspended_from == NULL)
+			continue;
+		to = child.suspended_from;
+		set_suspended_from(&child, NULL);
+		bpm_case_set_state(run, &child, to, "parent_resume");
+		if (strcmp(to, "active") == 0)
+			take_held_end(run, &child);
+		else if (strcmp(to, "available") == 0 && bpm_case_entry_met(run, &child))
+			bpm_case_proceed(run, &child);
+	}
+}
+
+/*
+ * bpm.resume_item: a suspended item is active again, and takes what it
+ * missed. Not while its stage is suspended (55000): the items held with
+ * it resume with it, and one suspended on its own waits for it too.
+ */
+void
+bpm_case_resume(BpmCaseRun *run, BpmItem *item)
+{
+	BpmItem		stage;
+
+	if (bpm_case_item_read(run, item->stage_id, &stage) && strcmp(stage.state, "suspended") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot resume plan item \"%s\" of case %lld: its stage \"%s\" is suspended",
+						run->g->nodes[item->node].id, (long long) run->inst->id,
+						run->g->nodes[stage.node].id),
+				 errhint("Resume the stage; the items suspended with it resume with it.")));
+	bpm_case_set_state(run, item, "active", "resume");
+	take_held_end(run, item);
 }
 
 /*

@@ -23,6 +23,7 @@ typedef struct BpmItem
 	char	   *state;
 	int64		task_id;
 	int64		child_id;
+	char	   *suspended_from; /* suspended with its stage: the state it goes back to; else NULL */
 } BpmItem;
 
 /* What one change of a case sets off, processed in order (case_sentry.c). */
@@ -59,6 +60,8 @@ extern void bpm_case_plan_discretionary(BpmCaseRun *run, int node, int64 stage_i
 extern void bpm_case_occur(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_complete_stage(BpmCaseRun *run, BpmItem *stage);
 extern void bpm_case_complete_if_done(BpmCaseRun *run, int64 stage_id);
+extern void bpm_case_suspend(BpmCaseRun *run, BpmItem *item);
+extern void bpm_case_resume(BpmCaseRun *run, BpmItem *item);
 extern void bpm_case_set_state(BpmCaseRun *run, BpmItem *item, const char *state,
 							   const char *name);
 
@@ -78,5 +81,6 @@ extern void bpm_case_file_changed(BpmCaseRun *run, Jsonb *before, Jsonb *after);
 extern void bpm_case_stage_to_check(BpmCaseRun *run, int64 stage_id);
 extern void bpm_case_settle(BpmCaseRun *run);
 extern bool bpm_case_sentry_holds_now(BpmCaseRun *run, const BpmSentry *sentries, int n);
+extern bool bpm_case_entry_met(BpmCaseRun *run, BpmItem *item);
 
 #endif							/* BPM_CASE_H */

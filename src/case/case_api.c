@@ -354,26 +354,32 @@ bpm_reenable_item(PG_FUNCTION_ARGS)
 
 /*
  * bpm.suspend_item(case_id bigint, item_id text) RETURNS void: an active
- * item is put on hold; its task cannot be completed until it resumes.
+ * item is put on hold; its task cannot be completed until it resumes. A
+ * stage's stages and tasks are held with it (parent_suspend).
  */
 PG_FUNCTION_INFO_V1(bpm_suspend_item);
 Datum
 bpm_suspend_item(PG_FUNCTION_ARGS)
 {
 	static const ItemAction suspend = {"item id", "suspend an item of", NULL, NULL, NULL,
-	"active", "suspend", "suspended", NULL};
+	"active", "suspend", NULL, bpm_case_suspend};
 
 	act_on_item(fcinfo, &suspend);
 	PG_RETURN_VOID();
 }
 
-/* bpm.resume_item(case_id bigint, item_id text) RETURNS void: a suspended item is active again. */
+/*
+ * bpm.resume_item(case_id bigint, item_id text) RETURNS void: a suspended
+ * item is active again and takes the end of a child that ended meanwhile;
+ * a stage's held items go back to their states (parent_resume). 55000 for
+ * an item held with its stage.
+ */
 PG_FUNCTION_INFO_V1(bpm_resume_item);
 Datum
 bpm_resume_item(PG_FUNCTION_ARGS)
 {
 	static const ItemAction resume = {"item id", "resume an item of", NULL, NULL, NULL,
-	"suspended", "resume", "active", NULL};
+	"suspended", "resume", NULL, bpm_case_resume};
 
 	act_on_item(fcinfo, &resume);
 	PG_RETURN_VOID();
@@ -389,7 +395,7 @@ refuse_if_required_open(BpmCaseRun *run)
 {
 	static BpmStatement open_required = {
 		"SELECT p.item_id, p.state FROM bpm.plan_item p WHERE p.case_id = $1 AND p.item_id = ANY ($2) "
-		"AND p.state IN ('available', 'enabled', 'active') "
+		"AND p.state IN ('available', 'enabled', 'active', 'suspended') "
 		"AND NOT EXISTS (SELECT 1 FROM bpm.plan_item q WHERE q.case_id = p.case_id "
 		"AND q.item_id = p.item_id AND q.state = 'completed') ORDER BY p.id LIMIT 1",
 		2, {INT8OID, TEXTARRAYOID}

@@ -133,15 +133,17 @@ satisfied(BpmCaseRun *run, const BpmSentry *s, bool entry, int k, Datum seen)
 /*
  * Offer an on-part (or, with part NULL, a change of a field its if-part
  * reads) to sentry k of a node (-1: the case's own exit criteria), in every
- * occurrence that listens now: available items for entry sentries, items
- * not yet ended for exit sentries.
+ * occurrence that listens now: for entry sentries available items, and
+ * items suspended with their stage while available (they record what they
+ * hear and proceed when the stage resumes); for exit sentries items not
+ * yet ended, suspended ones too.
  */
 static void
 offer(BpmCaseRun *run, int node, bool entry, int k, const BpmSentry *s, const char *part)
 {
 	static BpmStatement listening = {
 		"SELECT id, seen FROM bpm.plan_item WHERE case_id = $1 AND item_id = $2 "
-		"AND state = ANY ($3) ORDER BY id",
+		"AND (state = ANY ($3) OR suspended_from = ANY ($3)) ORDER BY id",
 		3, {INT8OID, TEXTOID, TEXTARRAYOID}
 	};
 	static BpmStatement record = {
@@ -162,7 +164,8 @@ offer(BpmCaseRun *run, int node, bool entry, int k, const BpmSentry *s, const ch
 												  TEXTOID, -1, false, TYPALIGN_INT)
 								: construct_array((Datum[]) {CStringGetTextDatum("available"),
 		CStringGetTextDatum("enabled"), CStringGetTextDatum("disabled"),
-		CStringGetTextDatum("active")}, 4, TEXTOID, -1, false, TYPALIGN_INT));
+		CStringGetTextDatum("active"), CStringGetTextDatum("suspended")}, 5, TEXTOID, -1, false,
+												  TYPALIGN_INT));
 	n = bpm_spi_run(&listening, values, NULL);
 	ids = palloc(sizeof(int64) * Max(n, 1));
 	seens = palloc(sizeof(Datum) * Max(n, 1));
@@ -297,6 +300,30 @@ bpm_case_sentry_holds_now(BpmCaseRun *run, const BpmSentry *sentries, int n)
 	for (k = 0; k < n; k++)
 		if (sentries[k].nparts == 0 &&
 			bpm_expr_match(sentries[k].condition, run->inst->data))
+			return true;
+	return false;
+}
+
+/*
+ * Is one of the entry sentries of an available occurrence satisfied by the
+ * on-parts it has seen and the case file now? (An item back from being
+ * suspended with its stage: what it heard meanwhile.)
+ */
+bool
+bpm_case_entry_met(BpmCaseRun *run, BpmItem *item)
+{
+	static BpmStatement stmt = {
+		"SELECT seen FROM bpm.plan_item WHERE id = $1", 1, {INT8OID}
+	};
+	BpmNode    *node = &run->g->nodes[item->node];
+	Datum		id = Int64GetDatum(item->id);
+	Datum		seen;
+	int			k;
+
+	bpm_spi_run(&stmt, &id, NULL);
+	seen = PointerGetDatum(bpm_spi_bytea(0, 1));
+	for (k = 0; k < node->nentry; k++)
+		if (satisfied(run, &node->entry[k], true, k, seen))
 			return true;
 	return false;
 }

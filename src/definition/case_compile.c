@@ -62,7 +62,7 @@ static const char *const sentry_properties[] = {"on", "if", NULL};
 /* The CMMN transitions an on-part may name, in snake case. */
 static const char *const item_transitions[] =
 {"create", "start", "manual_start", "complete", "terminate", "exit", "enable", "disable",
-"reenable", "fault", "suspend", "resume", NULL};
+"reenable", "fault", "suspend", "resume", "parent_suspend", "parent_resume", NULL};
 
 typedef struct CaseCompiler
 {
@@ -387,7 +387,7 @@ check_on_part(const char *key, BpmGraph *g, const char *part, const char *elemen
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("definition \"%s\": %s: on-part \"%s\" names no transition of a %s",
 					key, element, part, bpm_case_item_type(g->nodes[index].kind)),
-			 errhint("Transitions: create, start, manual_start, complete, terminate, exit, enable, disable, reenable, fault, suspend, resume.")));
+			 errhint("Transitions: create, start, manual_start, complete, terminate, exit, enable, disable, reenable, fault, suspend, resume, parent_suspend, parent_resume.")));
 }
 
 static void

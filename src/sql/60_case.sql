@@ -19,12 +19,16 @@ CREATE TABLE bpm.plan_item (
     task_id     bigint,
     child_id    bigint,             -- process or case task: the instance it started
     created_at  timestamptz NOT NULL,
-    updated_at  timestamptz NOT NULL
+    updated_at  timestamptz NOT NULL,
+    suspended_from text                 -- suspended with its stage: the state it goes back to
+                CHECK (suspended_from IN ('available', 'enabled', 'disabled', 'active'))
 );
 CREATE INDEX plan_item_case_idx ON bpm.plan_item (case_id, item_id);
 CREATE INDEX plan_item_stage_idx ON bpm.plan_item (stage_id);
 COMMENT ON TABLE bpm.plan_item IS
     'One row per occurrence of a case plan item, with its CMMN lifecycle state';
+COMMENT ON COLUMN bpm.plan_item.suspended_from IS
+    'An item suspended with its stage (parent_suspend): the state it goes back to when the stage resumes; NULL otherwise';
 
 CREATE TABLE bpm.case_role (
     case_id    bigint NOT NULL REFERENCES bpm.instance,

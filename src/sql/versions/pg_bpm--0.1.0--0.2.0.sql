@@ -46,3 +46,10 @@ COMMENT ON FUNCTION bpm.instance_refuse_new_family() IS
     'Trigger: refuses an UPDATE of bpm.instance that changes parent_id or root_id';
 CREATE TRIGGER instance_family_immutable BEFORE UPDATE OF parent_id, root_id ON bpm.instance
     FOR EACH ROW EXECUTE FUNCTION bpm.instance_refuse_new_family();
+
+-- Suspending a stage suspends its stages and tasks (src/case/case.c): each
+-- remembers the state it goes back to when the stage resumes.
+ALTER TABLE bpm.plan_item ADD COLUMN suspended_from text
+    CHECK (suspended_from IN ('available', 'enabled', 'disabled', 'active'));
+COMMENT ON COLUMN bpm.plan_item.suspended_from IS
+    'An item suspended with its stage (parent_suspend): the state it goes back to when the stage resumes; NULL otherwise';
