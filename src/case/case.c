@@ -509,9 +509,13 @@ set_suspended_from(BpmItem *item, const char *state)
 	item->suspended_from = state ? pstrdup(state) : NULL;
 }
 
-/* The items of a stage in one of the states (a text[] literal), in order. */
-static int
-stage_items(BpmItem *stage, const char *states, int64 **ids)
+/*
+ * Acts on each stage or task of a stage in one of the states (a text[]
+ * literal), in order, as it is when its turn comes.
+ */
+static void
+each_stage_item(BpmCaseRun *run, BpmItem *stage, const char *states,
+				void (*act) (BpmCaseRun *run, BpmItem *item))
 {
 	static BpmStatement stmt = {
 		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 AND state = ANY ($2::text[]) "
@@ -520,38 +524,34 @@ stage_items(BpmItem *stage, const char *states, int64 **ids)
 	};
 	Datum		values[2] = {Int64GetDatum(stage->id), CStringGetTextDatum(states)};
 	int			n = bpm_spi_run(&stmt, values, NULL);
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
 	int			i;
 
-	*ids = palloc(sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)
-		(*ids)[i] = bpm_spi_int64(i, 1);
-	return n;
+		ids[i] = bpm_spi_int64(i, 1);
+	for (i = 0; i < n; i++)
+	{
+		BpmItem		item;
+
+		if (bpm_case_item_read(run, ids[i], &item))
+			act(run, &item);
+	}
 }
 
 /*
- * A stage is suspended: its stages and tasks that have not ended are held
- * with it (parent_suspend), each remembering its state, and so on down.
- * One suspended on its own already stays as it is.
+ * Its stage is suspended: an item that has not ended is held with it
+ * (parent_suspend), remembering its state; a stage holds its own items in
+ * turn. One suspended on its own already stays as it is.
  */
 static void
-hold_children(BpmCaseRun *run, BpmItem *stage)
+hold(BpmCaseRun *run, BpmItem *item)
 {
-	int64	   *ids;
-	int			n = stage_items(stage, "{available,enabled,disabled,active}", &ids);
-	int			i;
+	bool		was_active = strcmp(item->state, "active") == 0;
 
-	for (i = 0; i < n; i++)
-	{
-		BpmItem		child;
-		bool		was_active;
-
-		bpm_case_item_read(run, ids[i], &child);
-		was_active = strcmp(child.state, "active") == 0;
-		set_suspended_from(&child, child.state);
-		bpm_case_set_state(run, &child, "suspended", "parent_suspend");
-		if (was_active && run->g->nodes[child.node].kind == BPM_STAGE)
-			hold_children(run, &child);
-	}
+	set_suspended_from(item, item->state);
+	bpm_case_set_state(run, item, "suspended", "parent_suspend");
+	if (was_active && run->g->nodes[item->node].kind == BPM_STAGE)
+		each_stage_item(run, item, "{available,enabled,disabled,active}", hold);
 }
 
 /* bpm.suspend_item: an active item is put on hold; a stage holds its work with it. */
@@ -560,10 +560,10 @@ bpm_case_suspend(BpmCaseRun *run, BpmItem *item)
 {
 	bpm_case_set_state(run, item, "suspended", "suspend");
 	if (run->g->nodes[item->node].kind == BPM_STAGE)
-		hold_children(run, item);
+		each_stage_item(run, item, "{available,enabled,disabled,active}", hold);
 }
 
-static void release_children(BpmCaseRun *run, BpmItem *stage);
+static void release(BpmCaseRun *run, BpmItem *item);
 
 /*
  * An item is active again: a stage gives its held items back; a process or
@@ -576,7 +576,7 @@ take_held_end(BpmCaseRun *run, BpmItem *item)
 
 	if (run->g->nodes[item->node].kind == BPM_STAGE)
 	{
-		release_children(run, item);
+		each_stage_item(run, item, "{suspended}", release);
 		return;
 	}
 	if (item->child_id == 0)
@@ -587,34 +587,24 @@ take_held_end(BpmCaseRun *run, BpmItem *item)
 }
 
 /*
- * A stage resumes: each item held with it goes back to the state it had
+ * Its stage resumes: an item held with it goes back to the state it had
  * (parent_resume); an available one whose entry criteria were met
- * meanwhile proceeds, an active one takes what it missed.
+ * meanwhile proceeds, an active one takes what it missed. One suspended
+ * on its own stays suspended.
  */
 static void
-release_children(BpmCaseRun *run, BpmItem *stage)
+release(BpmCaseRun *run, BpmItem *item)
 {
-	int64	   *ids;
-	int			n = stage_items(stage, "{suspended}", &ids);
-	int			i;
+	char	   *to = item->suspended_from;
 
-	for (i = 0; i < n; i++)
-	{
-		BpmItem		child;
-		char	   *to;
-
-		/* what an earlier one set off may have ended this one meanwhile */
-		if (!bpm_case_item_read(run, ids[i], &child) || strcmp(child.state, "suspended") != 0 ||
-			child.suspended_from == NULL)
-			continue;
-		to = child.suspended_from;
-		set_suspended_from(&child, NULL);
-		bpm_case_set_state(run, &child, to, "parent_resume");
-		if (strcmp(to, "active") == 0)
-			take_held_end(run, &child);
-		else if (strcmp(to, "available") == 0 && bpm_case_entry_met(run, &child))
-			bpm_case_proceed(run, &child);
-	}
+	if (strcmp(item->state, "suspended") != 0 || to == NULL)
+		return;					/* what an earlier one set off may have ended it */
+	set_suspended_from(item, NULL);
+	bpm_case_set_state(run, item, to, "parent_resume");
+	if (strcmp(to, "active") == 0)
+		take_held_end(run, item);
+	else if (strcmp(to, "available") == 0 && bpm_case_entry_met(run, item))
+		bpm_case_proceed(run, item);
 }
 
 /*

@@ -713,9 +713,10 @@ is_stage(BpmNodeKind kind)
 /*
  * bpm.complete_stage(case_id bigint, stage_id text) RETURNS void
  *
- * Completes an active stage by hand, once no item in it is active and its
- * required items have completed (55000 otherwise, naming the item); what
- * still waits in it ends. 42809 for a plan item that is not a stage.
+ * Completes an active stage by hand, once no item in it is active or
+ * suspended and its required items have completed (55000 otherwise,
+ * naming the item); what still waits in it ends. 42809 for a plan item
+ * that is not a stage.
  */
 PG_FUNCTION_INFO_V1(bpm_complete_stage);
 Datum

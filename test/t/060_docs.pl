@@ -65,7 +65,8 @@ is(join(',', sort split(/, /, $comment)), $granted, 'the comment on bpm.task: th
 
 # ---------------------------------------------------------- the plan items
 # A tour of the item API: every transition a human task or a stage can
-# make by a call, each item left in the state it reached.
+# make by a call (a stage's suspension that of its items too), each item
+# left in the state it reached.
 $node->safe_psql(
 	'postgres', q{
 	SET bpm.actor = 'ops';
@@ -77,12 +78,15 @@ $node->safe_psql(
 	  {"id": "off", "type": "human_task", "manual": true},
 	  {"id": "ended", "type": "human_task", "exit": [{"if": "$.stop == true"}]},
 	  {"id": "seen", "type": "milestone", "entry": [{"on": ["held.suspend"]}]},
-	  {"id": "called", "type": "user_listener"}]}');
+	  {"id": "called", "type": "user_listener"},
+	  {"id": "room", "type": "stage", "items": [{"id": "inside", "type": "human_task"}]}]}');
 	SELECT bpm.open_case('tour', '{}') AS c \gset
 	SELECT bpm.complete_task(id) FROM bpm.task WHERE node_id = 'work';
 	SELECT bpm.suspend_item(:c, 'held');
 	SELECT bpm.resume_item(:c, 'held');
 	SELECT bpm.suspend_item(:c, 'held');
+	SELECT bpm.suspend_item(:c, 'room');
+	SELECT bpm.resume_item(:c, 'room');
 	SELECT bpm.start_item(:c, 'later');
 	SELECT bpm.disable_item(:c, 'aside');
 	SELECT bpm.disable_item(:c, 'off');
