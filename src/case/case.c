@@ -362,17 +362,23 @@ terminate(BpmCaseRun *run, BpmItem *item, const char *name)
 	bpm_case_set_state(run, item, "terminated", name);
 }
 
-/* The stage ends: what still waits in it ends too. */
+/*
+ * Acts on each item of a stage in one of the states (a text[] literal), in
+ * order, as it is when its turn comes; with work_only, on its stages and
+ * tasks only (not its milestones and event listeners).
+ */
 static void
-end_children(BpmCaseRun *run, BpmItem *stage)
+each_stage_item(BpmCaseRun *run, BpmItem *stage, const char *states, bool work_only,
+				void (*act) (BpmCaseRun *run, BpmItem *item))
 {
-	static BpmStatement waiting = {
-		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 "
-		"AND state NOT IN ('completed', 'terminated') ORDER BY id",
-		1, {INT8OID}
+	static BpmStatement stmt = {
+		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 AND state = ANY ($2::text[]) "
+		"AND NOT ($3 AND type IN ('milestone', 'timer_listener', 'user_listener')) ORDER BY id",
+		3, {INT8OID, TEXTOID, BOOLOID}
 	};
-	Datum		id = Int64GetDatum(stage->id);
-	int			n = bpm_spi_run(&waiting, &id, NULL);
+	Datum		values[3] = {Int64GetDatum(stage->id), CStringGetTextDatum(states),
+	BoolGetDatum(work_only)};
+	int			n = bpm_spi_run(&stmt, values, NULL);
 	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
 	int			i;
 
@@ -380,11 +386,25 @@ end_children(BpmCaseRun *run, BpmItem *stage)
 		ids[i] = bpm_spi_int64(i, 1);
 	for (i = 0; i < n; i++)
 	{
-		BpmItem		child;
+		BpmItem		item;
 
-		if (bpm_case_item_read(run, ids[i], &child))
-			terminate(run, &child, "exit");
+		if (bpm_case_item_read(run, ids[i], &item))
+			act(run, &item);
 	}
+}
+
+static void
+exit_item(BpmCaseRun *run, BpmItem *item)
+{
+	terminate(run, item, "exit");
+}
+
+/* The stage ends: what still waits in it ends too. */
+static void
+end_children(BpmCaseRun *run, BpmItem *stage)
+{
+	each_stage_item(run, stage, "{available,enabled,disabled,active,failed,suspended}", false,
+					exit_item);
 }
 
 /* An exit criterion of the item is met. */
@@ -509,34 +529,8 @@ set_suspended_from(BpmItem *item, const char *state)
 	item->suspended_from = state ? pstrdup(state) : NULL;
 }
 
-/*
- * Acts on each stage or task of a stage in one of the states (a text[]
- * literal), in order, as it is when its turn comes.
- */
-static void
-each_stage_item(BpmCaseRun *run, BpmItem *stage, const char *states,
-				void (*act) (BpmCaseRun *run, BpmItem *item))
-{
-	static BpmStatement stmt = {
-		"SELECT id FROM bpm.plan_item WHERE stage_id = $1 AND state = ANY ($2::text[]) "
-		"AND type NOT IN ('milestone', 'timer_listener', 'user_listener') ORDER BY id",
-		2, {INT8OID, TEXTOID}
-	};
-	Datum		values[2] = {Int64GetDatum(stage->id), CStringGetTextDatum(states)};
-	int			n = bpm_spi_run(&stmt, values, NULL);
-	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
-	int			i;
-
-	for (i = 0; i < n; i++)
-		ids[i] = bpm_spi_int64(i, 1);
-	for (i = 0; i < n; i++)
-	{
-		BpmItem		item;
-
-		if (bpm_case_item_read(run, ids[i], &item))
-			act(run, &item);
-	}
-}
+/* What a suspended stage holds with it: its stages and tasks in these states. */
+#define HELD_STATES "{available,enabled,disabled,active}"
 
 /*
  * Its stage is suspended: an item that has not ended is held with it
@@ -551,7 +545,7 @@ hold(BpmCaseRun *run, BpmItem *item)
 	set_suspended_from(item, item->state);
 	bpm_case_set_state(run, item, "suspended", "parent_suspend");
 	if (was_active && run->g->nodes[item->node].kind == BPM_STAGE)
-		each_stage_item(run, item, "{available,enabled,disabled,active}", hold);
+		each_stage_item(run, item, HELD_STATES, true, hold);
 }
 
 /* bpm.suspend_item: an active item is put on hold; a stage holds its work with it. */
@@ -560,7 +554,7 @@ bpm_case_suspend(BpmCaseRun *run, BpmItem *item)
 {
 	bpm_case_set_state(run, item, "suspended", "suspend");
 	if (run->g->nodes[item->node].kind == BPM_STAGE)
-		each_stage_item(run, item, "{available,enabled,disabled,active}", hold);
+		each_stage_item(run, item, HELD_STATES, true, hold);
 }
 
 static void release(BpmCaseRun *run, BpmItem *item);
@@ -576,7 +570,7 @@ take_held_end(BpmCaseRun *run, BpmItem *item)
 
 	if (run->g->nodes[item->node].kind == BPM_STAGE)
 	{
-		each_stage_item(run, item, "{suspended}", release);
+		each_stage_item(run, item, "{suspended}", true, release);
 		return;
 	}
 	if (item->child_id == 0)

@@ -18,21 +18,19 @@
 --     being closed, and any keeps its stage from completing.
 BEGIN;
 SELECT no_plan();
+\ir helpers.psql
 SET LOCAL bpm.actor = 'ops';
 
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id bigint);
-CREATE FUNCTION pg_temp.id(n text) RETURNS bigint LANGUAGE sql AS $$ SELECT id FROM ids WHERE name = n $$;
--- the state of the newest occurrence of a plan item of a case
-CREATE FUNCTION pg_temp.state(c text, item text) RETURNS text LANGUAGE sql AS
-    $$SELECT state FROM bpm.plan_item WHERE case_id = pg_temp.id(c) AND item_id = item ORDER BY id DESC LIMIT 1$$;
--- the open task of a case's (or a process's) node
-CREATE FUNCTION pg_temp.task(c text, node text) RETURNS bigint LANGUAGE sql AS
-    $$SELECT id FROM bpm.task WHERE instance_id = pg_temp.id(c) AND node_id = node AND status = 'open'$$;
-
-SELECT bpm.deploy($$
-{"key": "sus_child", "nodes": [{"id": "start", "type": "start_event"},
-  {"id": "work", "type": "user_task"}, {"id": "end", "type": "end_event"}],
- "flows": [{"from": "start", "to": "work"}, {"from": "work", "to": "end"}]}$$) > 0;
+SELECT bpm.deploy(pg_temp.with_node('sus_child', '{"type": "user_task"}', 'work')::jsonb) > 0;
+-- a case's plan items (not the case plan), with their states and what a
+-- suspended stage remembers of them, as SQL for results_eq
+CREATE FUNCTION pg_temp.items(c text) RETURNS text LANGUAGE sql AS
+    $$SELECT format('SELECT item_id, state, suspended_from FROM bpm.plan_item WHERE case_id = %s '
+                    'AND item_id <> %L ORDER BY id', pg_temp.id(c), '')$$;
+-- the plan items of a case that made a transition, in order
+CREATE FUNCTION pg_temp.made(c text, transition text) RETURNS text[] LANGUAGE sql AS
+    $$SELECT array_agg(node_id ORDER BY id) FROM bpm.event
+       WHERE instance_id = pg_temp.id(c) AND kind = 'item_' || transition$$;
 
 -- 1. exit criteria reach a suspended item
 SELECT bpm.deploy($$
@@ -43,9 +41,7 @@ INSERT INTO ids VALUES ('x', bpm.open_case('sus_exit'));
 SELECT bpm.suspend_item(pg_temp.id('x'), 'a');
 SELECT bpm.suspend_item(pg_temp.id('x'), 'b');
 SELECT bpm.update_case(pg_temp.id('x'), '{"stop": true, "halt": 1}');
-SELECT results_eq(format('SELECT item_id, state FROM bpm.plan_item WHERE case_id = %s AND item_id <> %L ORDER BY id',
-                         pg_temp.id('x'), ''),
-    $$VALUES ('a', 'terminated'), ('b', 'terminated')$$,
+SELECT results_eq(pg_temp.items('x'), $$VALUES ('a', 'terminated', NULL), ('b', 'terminated', NULL)$$,
     'a suspended item whose exit criterion is met (by its if-part or its on-part) is terminated');
 SELECT is((SELECT count(*) FROM bpm.task WHERE instance_id = pg_temp.id('x') AND status = 'open'), 0::bigint,
     '... and its task is cancelled');
@@ -57,7 +53,7 @@ SELECT bpm.deploy($$
 INSERT INTO ids VALUES ('w', bpm.open_case('sus_wait', '{"n": 1}'));
 INSERT INTO ids SELECT 'w_child', child_id FROM bpm.plan_item WHERE case_id = pg_temp.id('w') AND item_id = 'p';
 SELECT bpm.suspend_item(pg_temp.id('w'), 'p');
-SELECT bpm.complete_task(pg_temp.task('w_child', 'work'), '{"result": "done"}');
+SELECT bpm.complete_task(pg_temp.task(pg_temp.id('w_child'), 'work'), '{"result": "done"}');
 SELECT results_eq(format('SELECT i.state, c.data ? %L, p.state FROM bpm.instance i, bpm.cases c, bpm.plan_item p '
                          'WHERE i.id = %s AND c.id = %s AND p.case_id = c.id AND p.item_id = %L',
                          'result', pg_temp.id('w_child'), pg_temp.id('w'), 'p'),
@@ -79,7 +75,7 @@ INSERT INTO ids SELECT 'f_child', child_id FROM bpm.plan_item WHERE case_id = pg
 SELECT bpm.suspend_item(pg_temp.id('f'), 'p');
 SELECT bpm.cancel(pg_temp.id('f_child'), 'not needed');
 SELECT bpm.resume_item(pg_temp.id('f'), 'p');
-SELECT is(pg_temp.state('f', 'p'), 'failed',
+SELECT is((SELECT state FROM bpm.plan_item WHERE case_id = pg_temp.id('f') AND item_id = 'p'), 'failed',
     'a child terminated while its item was suspended makes the item fail when it resumes');
 
 -- 3. the child of a suspended process task ends with the item's stage
@@ -111,17 +107,14 @@ SELECT bpm.deploy($$
 INSERT INTO ids VALUES ('s', bpm.open_case('sus_stage'));
 SELECT bpm.suspend_item(pg_temp.id('s'), 'own');
 SELECT bpm.suspend_item(pg_temp.id('s'), 's');
-SELECT results_eq(format('SELECT item_id, state, suspended_from FROM bpm.plan_item WHERE case_id = %s AND item_id <> %L ORDER BY id',
-                         pg_temp.id('s'), ''),
+SELECT results_eq(pg_temp.items('s'),
     $$VALUES ('s', 'suspended', NULL), ('t', 'suspended', 'active'), ('own', 'suspended', NULL),
              ('m', 'suspended', 'enabled'), ('later', 'suspended', 'available'),
              ('inner', 'suspended', 'active'), ('deep', 'suspended', 'active'), ('ms', 'available', NULL)$$,
     'a suspended stage suspends its stages and tasks, however deep, each remembering its state; its milestone still waits');
-SELECT is((SELECT array_agg(node_id ORDER BY id) FROM bpm.event
-            WHERE instance_id = pg_temp.id('s') AND kind = 'item_parent_suspend'),
-    '{t,m,later,inner,deep}'::text[],
+SELECT is(pg_temp.made('s', 'parent_suspend'), '{t,m,later,inner,deep}',
     '... each by the transition parent_suspend (event item_parent_suspend)');
-SELECT throws_ok(format('SELECT bpm.complete_task(%s)', pg_temp.task('s', 't')),
+SELECT throws_ok(format('SELECT bpm.complete_task(%s)', pg_temp.task(pg_temp.id('s'), 't')),
     '55000', format('the task of plan item "t" of case %s cannot be completed: the item is suspended', pg_temp.id('s')),
     'the task of an item suspended with its stage cannot be completed');
 SELECT throws_ok(format('SELECT bpm.resume_item(%s, %L)', pg_temp.id('s'), 't'),
@@ -133,17 +126,14 @@ SELECT results_eq(format('SELECT item_id, state FROM bpm.plan_item WHERE case_id
     $$VALUES ('later', 'suspended'), ('ms', 'completed')$$,
     'in a suspended stage a task whose entry is met waits; a milestone occurs');
 SELECT bpm.resume_item(pg_temp.id('s'), 's');
-SELECT results_eq(format('SELECT item_id, state, suspended_from FROM bpm.plan_item WHERE case_id = %s AND item_id <> %L ORDER BY id',
-                         pg_temp.id('s'), ''),
+SELECT results_eq(pg_temp.items('s'),
     $$VALUES ('s', 'active', NULL), ('t', 'active', NULL), ('own', 'suspended', NULL),
              ('m', 'enabled', NULL), ('later', 'active', NULL),
              ('inner', 'active', NULL), ('deep', 'active', NULL), ('ms', 'completed', NULL)$$,
     'resuming the stage gives its items their states back; the task whose entry was met meanwhile starts; the one suspended on its own stays suspended');
-SELECT is((SELECT array_agg(node_id ORDER BY id) FROM bpm.event
-            WHERE instance_id = pg_temp.id('s') AND kind = 'item_parent_resume'),
-    '{t,m,later,inner,deep}'::text[],
+SELECT is(pg_temp.made('s', 'parent_resume'), '{t,m,later,inner,deep}',
     '... each by the transition parent_resume (event item_parent_resume)');
-SELECT lives_ok(format('SELECT bpm.complete_task(%s)', pg_temp.task('s', 't')),
+SELECT lives_ok(format('SELECT bpm.complete_task(%s)', pg_temp.task(pg_temp.id('s'), 't')),
     'the task of an item resumed with its stage can be completed');
 
 -- 5. a suspended item is not done
