@@ -80,8 +80,9 @@ typedef struct BpmTimer
 	BpmRecurrence *cycle;
 	BpmCron    *cron;
 	pg_tz	   *zone;			/* cron: the time zone of its wall-clock times */
+	char	   *zone_name;		/* cron: "timezone" as written, NULL for UTC */
 	JsonPath   *path;
-	char	   *path_text;
+	char	   *text;			/* the value as written: a constant, or the path */
 } BpmTimer;
 
 /* A property that is either a constant or a jsonpath into the instance data. */

@@ -22,6 +22,7 @@
 #include "security/security.h"
 #include "audit/audit.h"
 #include "definition/definition.h"
+#include "definition/properties.h"
 #include "util/util.h"
 
 /* set at load time by process/ (start timers): see definition.h */
@@ -184,6 +185,26 @@ insert_definition(BpmStatement *stmt, Datum *values, const char *nulls, const ch
 			 errhint("Retry the transaction.")));
 }
 
+/*
+ * The checks of a version's timers that depend on the moment it is stored
+ * and on the server's time zones (properties.c): made once, here, since a
+ * backend that compiles the stored version later must not refuse it.
+ */
+static void
+check_timers(BpmGraph *g)
+{
+	int			i;
+
+	for (i = 0; i < g->nnodes; i++)
+	{
+		BpmNode    *n = &g->nodes[i];
+
+		if (n->timer.kind != BPM_TIMER_NONE)
+			bpm_prop_timer_deployable(g->key, psprintf("%s \"%s\"", g->is_case ? "plan item" : "node", n->id),
+									  &n->timer);
+	}
+}
+
 static int64
 store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 				 const char *actor, Oid deployer)
@@ -209,6 +230,7 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
 	values[5] = CStringGetTextDatum(actor);
 	values[6] = ObjectIdGetDatum(deployer);
 	values[7] = CStringGetTextDatum(g->is_case ? "case" : "process");
+	check_timers(g);
 	insert_definition(&stmt, values, nulls, g->key);
 	id = bpm_spi_int64(0, 1);
 

@@ -249,22 +249,35 @@ bpm_prop_value_spec(const char *key, JsonbContainer *object, const char *prop,
 			element, prop, array_ok ? "string, an array of strings," : "string");
 }
 
+/* A reason from a parser of time/ (a phrase) as the sentence of an errdetail. */
+static char *
+sentence(const char *why)
+{
+	char	   *result = psprintf("%s.", why);
+
+	result[0] = pg_toupper((unsigned char) result[0]);
+	return result;
+}
+
 Interval *
 bpm_prop_duration(const char *key, JsonbContainer *object, const char *prop, const char *element)
 {
 	char	   *text = bpm_prop_string(key, object, prop, element, false);
-	Interval   *result;
-	Interval	zero = {0, 0, 0};
+	Interval   *result = palloc(sizeof(Interval));
+	char	   *why;
 
 	if (text == NULL)
 		return NULL;
 	if (text[0] != 'P')
 		invalid(key, "%s: \"%s\" must be an ISO 8601 duration such as \"P3D\" or \"PT4H\", not \"%s\"",
 				element, prop, text);
-	result = DatumGetIntervalP(guarded_parse(key, interval_in, text, element,
-											 psprintf("\"%s\"", prop)));
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(result),
-										  IntervalPGetDatum(&zero))) <= 0)
+	if ((why = bpm_duration_parse(text, result)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s has an invalid \"%s\" \"%s\"", key, element, prop, text),
+				 errdetail("%s", sentence(why)),
+				 errhint("An ISO 8601 duration is \"P\", then years, months, weeks and days, then \"T\" and hours, minutes and seconds, each at most once: \"P1Y2M10D\", \"PT4H30M\", \"P1DT12H\".")));
+	if (BPM_DURATION_IS_ZERO(result))
 		invalid(key, "%s: \"%s\" must be a positive duration, not \"%s\"", element, prop, text);
 	return result;
 }
@@ -335,8 +348,23 @@ timer_cycle(const char *key, const char *element, const char *text, BpmTimer *ti
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": %s has an invalid timer cycle \"%s\"",
 						key, element, text),
-				 errdetail("%s.", why),
+				 errdetail("%s", sentence(why)),
 				 errhint("Write an ISO 8601 repeating interval: \"R3/PT1H\" (three times, an hour apart), \"R/P1D\" (every day), \"R5/2030-01-01T09:00:00Z/P1W\".")));
+}
+
+/*
+ * A cron "timezone" that is not a name of pg_timezone_names (42P17): one
+ * PostgreSQL does not know, or a POSIX specification such as "UTC+5",
+ * which pg_tzset reads too, with its offset counted westwards.
+ */
+static void
+unknown_zone(const char *key, const char *element, const char *zone)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("definition \"%s\": %s: unknown time zone \"%s\" (use a name from pg_timezone_names, such as \"Europe/Berlin\")",
+					key, element, zone),
+			 errhint("For a fixed offset write a name such as \"Etc/GMT-5\" (five hours ahead of UTC: POSIX signs count westwards), or better the place, such as \"Asia/Karachi\".")));
 }
 
 /* A cron expression, in the time zone "timezone" names (default UTC). */
@@ -344,21 +372,20 @@ static void
 timer_cron(const char *key, JsonbContainer *spec, const char *element, const char *text,
 		   BpmTimer *timer)
 {
-	char	   *zone = bpm_prop_string(key, spec, "timezone", element, false);
 	char	   *why;
 
+	timer->zone_name = bpm_prop_string(key, spec, "timezone", element, false);
 	timer->cron = palloc(sizeof(BpmCron));
 	if ((why = bpm_cron_parse(text, timer->cron)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": %s has an invalid cron expression \"%s\"",
 						key, element, text),
-				 errdetail("%s.", why),
+				 errdetail("%s", sentence(why)),
 				 errhint("Write five fields, minute hour day-of-month month day-of-week: \"0 9 * * MON-FRI\", \"*/15 * * * *\", or @daily, @hourly, ...")));
-	timer->zone = pg_tzset(zone ? zone : "UTC");
+	timer->zone = pg_tzset(timer->zone_name ? timer->zone_name : "UTC");
 	if (timer->zone == NULL)
-		invalid(key, "%s: unknown time zone \"%s\" (use a name from pg_timezone_names, such as \"Europe/Berlin\")",
-				element, zone);
+		unknown_zone(key, element, timer->zone_name);
 }
 
 static void
@@ -437,11 +464,9 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 	if (text[0] == '$' && place == BPM_TIMER_ON_START)
 		invalid(key, "%s: a start event's timer cannot read the instance data (\"%s\"): there is no instance yet",
 				element, text);
+	timer->text = text;
 	if (text[0] == '$')
-	{
 		timer->path = bpm_prop_path(key, text, psprintf("%s timer", element));
-		timer->path_text = text;
-	}
 	else if (duration)
 		timer->duration = bpm_prop_duration(key, spec, "duration", element);
 	else if (cycle)
@@ -511,4 +536,39 @@ bpm_prop_escalation(const char *key, JsonbContainer *object, const char *element
 		escalation->priority < 0 && !escalation->opens_task)
 		invalid(key, "%s: \"escalation\" needs an \"assignee\", \"candidate_groups\", \"priority\" or \"task\"", element);
 	escalation->defined = true;
+}
+
+/*
+ * What a timer must satisfy when a new version is stored (42P17), checked
+ * then and not each time a backend compiles a stored version, since it
+ * depends on the moment and on the server's time zone files: a cron time
+ * zone is a name of pg_timezone_names, and a constant cycle has an
+ * occurrence from now on (one without cannot fire for any instance). SPI
+ * must be connected.
+ */
+void
+bpm_prop_timer_deployable(const char *key, const char *element, const BpmTimer *timer)
+{
+	static BpmStatement zone_listed = {
+		"SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1",
+		1, {TEXTOID}
+	};
+	TimestampTz now = bpm_clock_now();
+	TimestampTz at;
+	int			n;
+
+	if (timer->zone_name)
+	{
+		Datum		name = CStringGetTextDatum(pg_get_timezone_name(timer->zone));
+
+		if (bpm_spi_run(&zone_listed, &name, NULL) == 0)
+			unknown_zone(key, element, timer->zone_name);
+	}
+	if (timer->cycle && !bpm_recurrence_next(timer->cycle, now, now, &at, &n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: the timer cycle \"%s\" never falls due from now on",
+						key, element, timer->text),
+				 errdetail("%s", sentence(bpm_recurrence_why_none(timer->cycle, now, now))),
+				 errhint("A cycle with a start skips the occurrences before now: give a later start, more repetitions, or no start (\"R3/PT1H\" counts from when the timer is armed).")));
 }

@@ -38,5 +38,6 @@ extern void bpm_prop_escalation(const char *key, JsonbContainer *object, const c
 								bool has_due, BpmEscalation *escalation);
 extern void bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 						   const char *element, BpmTimerPlace place, BpmTimer *timer);
+extern void bpm_prop_timer_deployable(const char *key, const char *element, const BpmTimer *timer);
 
 #endif							/* BPM_PROPERTIES_H */

@@ -38,6 +38,7 @@ bpm_job_fire_boundary_timer(BpmInstance *inst, BpmNode *boundary, BpmDueJob *job
 	Datum		arg = Int64GetDatum(job->id);
 	bool		isnull;
 	TimestampTz cycle_start;
+	TimestampTz next;
 	int			occurrence;
 	BpmRecurrence *cycle;
 
@@ -50,10 +51,9 @@ bpm_job_fire_boundary_timer(BpmInstance *inst, BpmNode *boundary, BpmDueJob *job
 		boundary->timer.kind != BPM_TIMER_CYCLE)
 		return;
 	cycle = bpm_timer_cycle(inst, boundary);
-	if (bpm_recurrence_remaining(cycle, occurrence) == 0)
+	if (!bpm_recurrence_after(cycle, cycle_start, occurrence, &next))
 		return;
-	bpm_activity_create_cycle_job(inst, boundary, job->token_id, BPM_JOB_BOUNDARY,
-								  bpm_recurrence_occurrence(cycle, cycle_start, occurrence + 1),
+	bpm_activity_create_cycle_job(inst, boundary, job->token_id, BPM_JOB_BOUNDARY, next,
 								  cycle_start, occurrence + 1);
 	bpm_instance_save(inst);
 }

@@ -15,13 +15,15 @@
 #include "utils/timestamp.h"
 
 #include "util/util.h"
-#include "time/recurrence.h"
 #include "time/clock.h"
+#include "time/duration.h"
+#include "time/recurrence.h"
 /* a call up (src/README.md): a node's timer read from an instance's data */
 #include "process/process.h"
 
 static TimestampTz plus(TimestampTz t, Interval *i);
-static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value) pg_attribute_noreturn();
+static void bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value,
+							const char *why) pg_attribute_noreturn();
 
 static char *mock_now = NULL;
 
@@ -77,42 +79,37 @@ plus(TimestampTz t, Interval *i)
 												   IntervalPGetDatum(i)));
 }
 
-static bool
-positive(Interval *i)
+/* How a timer's messages name it: a case's timer listener, or a process node's timer. */
+static char *
+timer_name(BpmInstance *inst, BpmNode *node)
 {
-	Interval	zero = {0, 0, 0};
-
-	return DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(i),
-											 IntervalPGetDatum(&zero))) > 0;
+	return inst->graph->is_case
+		? psprintf("timer listener \"%s\" of case \"%s\"", node->id, inst->graph->key)
+		: psprintf("timer of \"%s\" in process \"%s\"", node->id, inst->graph->key);
 }
 
 /*
- * A timer value from the data that is not what the timer needs (22023):
- * the step that reaches the timer fails. For a case's timer listener that
- * is the change that creates it, the opening of the case included (and so
- * the process step that escalated to it, or the case task that started it).
+ * A timer value from the data that is not what the timer needs (22023),
+ * and why when the parser said so: the step that reaches the timer fails.
+ * For a case's timer listener that is the change that creates it, the
+ * opening of the case included (and so the process step that escalated
+ * to it, or the case task that started it).
  */
 static void
-bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value)
+bad_timer_value(BpmInstance *inst, BpmNode *node, Jsonb *value, const char *why)
 {
 	const char *what = node->timer.kind == BPM_TIMER_DURATION ? "a positive ISO 8601 duration"
 		: node->timer.kind == BPM_TIMER_DATE ? "an ISO 8601 timestamp with a UTC offset"
 		: "an ISO 8601 repeating interval such as \"R3/PT1H\"";
 	const char *selects = value ? JsonbToCString(NULL, &value->root, VARSIZE(value)) : "nothing";
 
-	if (inst->graph->is_case)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timer listener \"%s\" of case \"%s\": %s does not select %s",
-						node->id, inst->graph->key, node->timer.path_text, what),
-				 errdetail("It selects %s.", selects),
-				 errhint("The listener reads the case file when it is created; a case opened "
-						 "by a process or a case task starts with a copy of its data.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("timer of \"%s\" in process \"%s\": %s does not select %s",
-					node->id, inst->graph->key, node->timer.path_text, what),
-			 errdetail("It selects %s.", selects)));
+			 errmsg("%s: %s does not select %s", timer_name(inst, node), node->timer.text, what),
+			 why ? errdetail("It selects %s: %s.", selects, why) : errdetail("It selects %s.", selects),
+			 inst->graph->is_case
+			 ? errhint("The listener reads the case file when it is created; a case opened "
+					   "by a process or a case task starts with a copy of its data.") : 0));
 }
 
 /* The string a timer's path selects in the data, or NULL. */
@@ -128,21 +125,51 @@ timer_text(BpmInstance *inst, BpmNode *node, Jsonb **value)
 	return v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : NULL;
 }
 
+/*
+ * now + a timer's duration (text: the duration, as the data had it for a
+ * path); 22023 naming the timer when that passes the last timestamp,
+ * which a duration that parses does only for a clock past the year 9999.
+ */
+static TimestampTz
+timer_after(BpmInstance *inst, BpmNode *node, TimestampTz now, Interval *duration, const char *text)
+{
+	TimestampTz due;
+
+	if (!bpm_timestamp_plus(now, duration, &due))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: \"%s\" from now passes 294276 AD, the last moment PostgreSQL can represent",
+						timer_name(inst, node), text),
+				 errdetail("The engine's clock says %s.", timestamptz_to_str(now))));
+	return due;
+}
+
 /* A timer whose value comes from the data: read and parse it now (22023). */
 static TimestampTz
 due_from_data(BpmInstance *inst, BpmNode *node, TimestampTz now)
 {
-	bool		duration = node->timer.kind == BPM_TIMER_DURATION;
 	Jsonb	   *value;
 	char	   *text = timer_text(inst, node, &value);
-	Datum		result;
+	Interval	duration;
+	Datum		date;
+	ErrorData  *problem;
+	char	   *why;
 
-	if (text == NULL ||
-		(duration ? text[0] != 'P' : !bpm_timestamp_has_offset(text)) ||
-		bpm_try_parse(duration ? interval_in : timestamptz_in, text, &result) != NULL ||
-		(duration && !positive(DatumGetIntervalP(result))))
-		bad_timer_value(inst, node, value);
-	return duration ? plus(now, DatumGetIntervalP(result)) : DatumGetTimestampTz(result);
+	if (text == NULL)
+		bad_timer_value(inst, node, value, NULL);
+	if (node->timer.kind == BPM_TIMER_DURATION)
+	{
+		if ((why = bpm_duration_parse(text, &duration)) != NULL)
+			bad_timer_value(inst, node, value, why);
+		if (BPM_DURATION_IS_ZERO(&duration))
+			bad_timer_value(inst, node, value, NULL);
+		return timer_after(inst, node, now, &duration, text);
+	}
+	if (!bpm_timestamp_has_offset(text))
+		bad_timer_value(inst, node, value, NULL);
+	if ((problem = bpm_try_parse(timestamptz_in, text, &date)) != NULL)
+		bad_timer_value(inst, node, value, problem->message);
+	return DatumGetTimestampTz(date);
 }
 
 /* When a token that arrives at the timer node now is released. */
@@ -154,7 +181,7 @@ bpm_timer_due(BpmInstance *inst, BpmNode *node)
 	if (node->timer.path)
 		return due_from_data(inst, node, now);
 	if (node->timer.kind == BPM_TIMER_DURATION)
-		return plus(now, node->timer.duration);
+		return timer_after(inst, node, now, node->timer.duration, node->timer.text);
 	return node->timer.date;
 }
 
@@ -168,13 +195,16 @@ bpm_timer_cycle(BpmInstance *inst, BpmNode *node)
 	BpmRecurrence *r;
 	Jsonb	   *value;
 	char	   *text;
+	char	   *why;
 
 	if (node->timer.path == NULL)
 		return node->timer.cycle;
 	r = palloc(sizeof(BpmRecurrence));
 	text = timer_text(inst, node, &value);
-	if (text == NULL || bpm_recurrence_parse(text, r) != NULL)
-		bad_timer_value(inst, node, value);
+	if (text == NULL)
+		bad_timer_value(inst, node, value, NULL);
+	if ((why = bpm_recurrence_parse(text, r)) != NULL)
+		bad_timer_value(inst, node, value, why);
 	return r;
 }
 

@@ -78,7 +78,11 @@ parse_value(const char **p, const CronField *f, int *value)
 	return false;
 }
 
-/* One item of a list: "*", "n", "a-b", each optionally "/step". */
+/*
+ * One item of a list: "*", "n", "a-b", each optionally "/step"; "a/step"
+ * runs from a to the field's last value, as in Quartz ("1/5" is "1-59/5";
+ * in the day of week, to Saturday).
+ */
 static char *
 parse_item(const char **p, const CronField *f, uint64 *bits)
 {
@@ -100,6 +104,8 @@ parse_item(const char **p, const CronField *f, uint64 *bits)
 			if (!parse_value(p, f, &hi))
 				return psprintf("%s: a range needs an end", f->what);
 		}
+		else if (**p == '/')
+			hi = f->names == weekday_names && lo < 7 ? 6 : f->hi;
 	}
 	if (**p == '/')
 	{
@@ -107,8 +113,9 @@ parse_item(const char **p, const CronField *f, uint64 *bits)
 		if (!parse_value(p, &fields[0], &step) || step < 1)
 			return psprintf("%s: a step must be a positive number", f->what);
 	}
-	if (lo < f->lo || hi > f->hi)
-		return psprintf("%s: %d is outside %d-%d", f->what, lo < f->lo ? lo : hi, f->lo, f->hi);
+	if (lo < f->lo || lo > f->hi || hi > f->hi)
+		return psprintf("%s: %d is outside %d-%d", f->what,
+						lo < f->lo || lo > f->hi ? lo : hi, f->lo, f->hi);
 	if (lo > hi)
 		return psprintf("%s: the range %d-%d runs backwards", f->what, lo, hi);
 	for (v = lo; v <= hi; v += step)

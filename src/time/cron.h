@@ -4,7 +4,8 @@
  * Cron expressions, as timer start events use them: five fields, minute
  * (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day
  * of week (0-7 or SUN-SAT, 0 and 7 both Sunday), each "*", a number, a
- * range "a-b", a step "*\/n" or "a-b/n", or a comma-separated list of
+ * range "a-b", a step "*\/n", "a-b/n" or "a/n" (from a to the field's
+ * last value, Saturday for the day of week), or a comma-separated list of
  * these; or one of @yearly, @annually, @monthly, @weekly, @daily,
  * @midnight, @hourly. As in Vixie cron, when both day fields are
  * restricted a day matches if either does. Times are wall-clock times in a

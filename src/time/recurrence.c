@@ -3,10 +3,13 @@
  *
  * ISO 8601 repeating intervals (see recurrence.h): "R[n]/duration" and
  * "R[n]/start/duration", n omitted for endless. The duration is an ISO 8601
- * duration as PostgreSQL's interval input reads it ("PT1H", "P1DT12H"),
- * positive and without negative fields; the start is a timestamp with a UTC
- * offset. The other forms of the standard (start/end, duration/end) are
- * refused with a message that says so.
+ * duration as duration.c reads it ("PT1H", "P1DT12H"), positive; the start
+ * is a timestamp with a UTC offset. The other forms of the standard
+ * (start/end, duration/end) are refused with a message that says so.
+ *
+ * Occurrences are numbered by an int (bpm.job.occurrence is an integer):
+ * an endless cycle counts up to PG_INT32_MAX occurrences, and one that
+ * would pass the last timestamp ends there.
  */
 #include "postgres.h"
 
@@ -14,6 +17,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/timestamp.h"
 
+#include "time/duration.h"
 #include "time/recurrence.h"
 #include "util/util.h"
 
@@ -67,18 +71,14 @@ bpm_timestamp_has_offset(const char *text)
 static char *
 parse_interval(const char *text, Interval *out)
 {
-	Datum		d;
-	ErrorData  *problem;
-	Interval   *i;
+	char	   *why;
 
 	if (text[0] != 'P')
 		return psprintf("\"%s\" is not an ISO 8601 duration such as \"PT1H\"", text);
-	if ((problem = bpm_try_parse(interval_in, text, &d)) != NULL)
-		return psprintf("\"%s\" is not an ISO 8601 duration: %s", text, problem->message);
-	i = DatumGetIntervalP(d);
-	if (i->month < 0 || i->day < 0 || i->time < 0 || (i->month == 0 && i->day == 0 && i->time == 0))
+	if ((why = bpm_duration_parse(text, out)) != NULL)
+		return psprintf("\"%s\" is not an ISO 8601 duration: %s", text, why);
+	if (BPM_DURATION_IS_ZERO(out))
 		return psprintf("the duration \"%s\" must be positive", text);
-	*out = *i;
 	return NULL;
 }
 
@@ -122,7 +122,7 @@ bpm_recurrence_parse(const char *text, BpmRecurrence *r)
 	return parse_interval(p, &r->interval);
 }
 
-/* base + k x interval, false when k x interval does not fit an interval */
+/* base + k x interval, false when that is not a timestamp */
 static bool
 plus_times(TimestampTz base, const Interval *i, int64 k, TimestampTz *result)
 {
@@ -136,10 +136,7 @@ plus_times(TimestampTz base, const Interval *i, int64 k, TimestampTz *result)
 	span.month = (int32) month;
 	span.day = (int32) day;
 	span.time = i->time * k;
-	*result = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													  TimestampTzGetDatum(base),
-													  IntervalPGetDatum(&span)));
-	return true;
+	return bpm_timestamp_plus(base, &span, result);
 }
 
 /* Occurrence n, or false when it lies beyond what an interval can express. */
@@ -151,16 +148,11 @@ occurrence(const BpmRecurrence *r, TimestampTz anchor, int64 n, TimestampTz *at)
 	return plus_times(anchor, &r->interval, n, at);
 }
 
-TimestampTz
-bpm_recurrence_occurrence(const BpmRecurrence *r, TimestampTz anchor, int n)
+/* The last occurrence a cycle counts. */
+static int64
+last_counted(const BpmRecurrence *r)
 {
-	TimestampTz at;
-
-	if (!occurrence(r, anchor, n, &at))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("occurrence %d of a cycle is out of range", n)));
-	return at;
+	return r->count == BPM_RECURRENCE_FOREVER ? PG_INT32_MAX : r->count;
 }
 
 /* Is occurrence n before 'from'? (An occurrence out of range is not.) */
@@ -176,7 +168,7 @@ bool
 bpm_recurrence_next(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from,
 					TimestampTz *at, int *n)
 {
-	int64		limit = r->count == BPM_RECURRENCE_FOREVER ? PG_INT32_MAX : r->count;
+	int64		limit = last_counted(r);
 	int64		lo = 1;
 	int64		hi = 1;
 
@@ -198,14 +190,24 @@ bpm_recurrence_next(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from
 			hi = mid;
 	}
 	*n = (int) lo;
-	*at = bpm_recurrence_occurrence(r, anchor, *n);
-	return true;
+	return occurrence(r, anchor, lo, at);
 }
 
-int
-bpm_recurrence_remaining(const BpmRecurrence *r, int n)
+char *
+bpm_recurrence_why_none(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from)
 {
+	TimestampTz last;
+
+	if (!occurrence(r, anchor, last_counted(r), &last))
+		return pstrdup("its next occurrence would pass 294276 AD, the last moment PostgreSQL can represent");
 	if (r->count == BPM_RECURRENCE_FOREVER)
-		return BPM_RECURRENCE_FOREVER;
-	return Max(r->count - n, 0);
+		return psprintf("an endless cycle ends at its occurrence %d, the last that pg_bpm counts, which was at %s",
+						PG_INT32_MAX, timestamptz_to_str(last));
+	return psprintf("its last occurrence was at %s", timestamptz_to_str(last));
+}
+
+bool
+bpm_recurrence_after(const BpmRecurrence *r, TimestampTz anchor, int n, TimestampTz *at)
+{
+	return n < last_counted(r) && occurrence(r, anchor, (int64) n + 1, at);
 }

@@ -42,17 +42,22 @@ extern bool bpm_timestamp_has_offset(const char *text);
 /* Parse "R[n]/[start/]duration"; NULL when it parses, else why it does not. */
 extern char *bpm_recurrence_parse(const char *text, BpmRecurrence *r);
 
-/* Occurrence n (from 1) counted from anchor (ignored when r has a start). */
-extern TimestampTz bpm_recurrence_occurrence(const BpmRecurrence *r, TimestampTz anchor, int n);
-
 /*
- * The first occurrence at or after 'from': sets *at and *n and returns
- * true, or returns false when every occurrence lies before 'from'.
+ * The first occurrence at or after 'from', counted from anchor (ignored
+ * when r has a start): sets *at and *n and returns true, or returns false
+ * when there is none (every occurrence lies before 'from', or the next
+ * would pass the last timestamp).
  */
 extern bool bpm_recurrence_next(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from,
 								TimestampTz *at, int *n);
 
-/* How many occurrences follow occurrence n: BPM_RECURRENCE_FOREVER if endless. */
-extern int	bpm_recurrence_remaining(const BpmRecurrence *r, int n);
+/* Why bpm_recurrence_next found none (a phrase, lower case, no period). */
+extern char *bpm_recurrence_why_none(const BpmRecurrence *r, TimestampTz anchor, TimestampTz from);
+
+/*
+ * Occurrence n + 1: sets *at and returns true, or returns false when
+ * occurrence n was the last (of its count, or before the last timestamp).
+ */
+extern bool bpm_recurrence_after(const BpmRecurrence *r, TimestampTz anchor, int n, TimestampTz *at);
 
 #endif							/* BPM_RECURRENCE_H */
