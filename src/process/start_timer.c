@@ -112,7 +112,7 @@ start_timer_deployed(BpmGraph *graph, int64 definition_id)
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("definition \"%s\": node \"%s\": the timer never falls due from now on",
 						graph->key, start->id),
-				 errhint("A cycle whose repetitions all lie in the past, or a cron expression that matches no day, would start nothing.")));
+				 errhint("A cron expression that matches no day, such as \"0 0 30 2 *\", would start nothing.")));
 	arm(definition_id, start->id, due, now, occurrence);
 }
 
