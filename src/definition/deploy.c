@@ -6,7 +6,8 @@
  * definition_deployed event.
  *
  * A deployment is validated completely (compile.c) before anything is
- * written. Deployments of one key are serialised by a transaction-scoped
+ * written. A new version of a key that has one is for the role that
+ * deployed its first version, its members and operators (42501). Deployments of one key are serialised by a transaction-scoped
  * advisory lock on the key, so concurrent migrations get consecutive
  * versions. Content identical to the latest version returns that version.
  */
@@ -16,6 +17,7 @@
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -82,6 +84,41 @@ find_identical_latest(const char *key, bytea *hash, int *latest_version)
 		return 0;
 	*latest_version = bpm_spi_int32(0, 2);
 	return DatumGetBool(bpm_spi_datum(0, 3, &isnull)) ? bpm_spi_int64(0, 1) : 0;
+}
+
+/*
+ * May the deployer add a version to a key that has one (42501 if not)?
+ * Until the rights model of 0.3 makes the right to deploy explicit: the
+ * role that deployed the key's first version, the roles with its
+ * privileges (its members, superusers) and operators. Otherwise any role
+ * could replace the definition that someone else's processes and case
+ * tasks start.
+ */
+static void
+check_may_add_version(const char *key, Oid deployer)
+{
+	static BpmStatement first = {
+		"SELECT deployed_by_oid FROM bpm.definition WHERE key = $1 ORDER BY version LIMIT 1",
+		1, {TEXTOID}
+	};
+	Datum		arg = CStringGetTextDatum(key);
+	bool		isnull;
+	Oid			owner;
+	char	   *name;
+
+	if (bpm_spi_run(&first, &arg, NULL) != 1)
+		elog(ERROR, "pg_bpm: key \"%s\" has a latest version but no first", key);
+	owner = DatumGetObjectId(bpm_spi_datum(0, 1, &isnull));
+	if (has_privs_of_role(deployer, owner) || bpm_is_operator(deployer))
+		return;
+	name = GetUserNameFromId(owner, true);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to deploy a new version of \"%s\"", key),
+			 name
+			 ? errdetail("Its first version was deployed by role \"%s\"; new versions may be deployed by that role, its members and operators.", name)
+			 : errdetail("Its first version was deployed by a role that no longer exists (OID %u); new versions may be deployed by operators.", owner),
+			 errhint("Ask an operator (a role with the privileges of the owner of schema bpm) to deploy it, or to grant you that role; or deploy under a new key.")));
 }
 
 static void
@@ -255,8 +292,9 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
  * key; content identical to the latest version returns that version's id.
  * Takes a transaction advisory lock on the key. Raises 42P17 naming the
  * element for an invalid definition, 42883 / 42501 for a script function
- * that is missing or not executable by the deployer. Writes nothing on
- * error.
+ * that is missing or not executable by the deployer, 42501 for a new
+ * version of a key by a role that may not add one (check_may_add_version).
+ * Writes nothing on error.
  */
 PG_FUNCTION_INFO_V1(bpm_deploy);
 Datum
@@ -281,6 +319,8 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	bpm_spi_connect();
 	lock_key(graph->key);
 	id = find_identical_latest(graph->key, hash, &latest);
+	if (id == 0 && latest > 0)
+		check_may_add_version(graph->key, deployer);
 	if (id == 0)
 		id = store_definition(source, graph, hash, latest + 1, actor, deployer);
 	bpm_spi_finish();
