@@ -24,7 +24,8 @@
 -- form), and nothing stored. Runs in its own database (test/run), in one
 -- transaction; the clock is pg_bpm.mock_now, set with SET LOCAL.
 BEGIN;
-SELECT plan(59);
+SELECT no_plan();
+\ir helpers.psql
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL pg_bpm.mock_now = '2030-01-01 09:00:00+00';
 
@@ -46,15 +47,6 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 CREATE FUNCTION pg_temp.deploy_error(definition text) RETURNS text LANGUAGE sql AS $$
     SELECT pg_temp.error_of(format('SELECT bpm.deploy(%L::jsonb)', definition))
-$$;
--- start s -> n -> e, with n given
-CREATE FUNCTION pg_temp.with_node(key text, node jsonb) RETURNS text LANGUAGE sql AS $$
-    SELECT jsonb_build_object(
-        'key', key,
-        'nodes', jsonb_build_array('{"id": "s", "type": "start_event"}'::jsonb,
-                                   jsonb_build_object('id', 'n') || node,
-                                   '{"id": "e", "type": "end_event"}'::jsonb),
-        'flows', '[{"from": "s", "to": "n"}, {"from": "n", "to": "e"}]'::jsonb)::text
 $$;
 -- n waits for the timer
 CREATE FUNCTION pg_temp.waits(key text, timer jsonb) RETURNS text LANGUAGE sql AS $$

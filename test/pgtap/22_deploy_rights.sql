@@ -15,7 +15,8 @@
 -- Runs in its own database (test/run), in one transaction, as the
 -- superuser that installed the extension (an operator).
 BEGIN;
-SELECT plan(16);
+SELECT no_plan();
+\ir helpers.psql
 
 CREATE ROLE bpm_tap_alice NOLOGIN;
 CREATE ROLE bpm_tap_bob NOLOGIN;
