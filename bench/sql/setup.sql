@@ -173,8 +173,12 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'process definition "%" does not exist', p_key USING ERRCODE = '42704';
     END IF;
-    INSERT INTO baseline.instance (definition_id, business_key, data, started_by)
-    VALUES (v_def, p_business_key, p_data, current_user) RETURNING id INTO v_inst;
+    -- a root instance is its own family's root (root_id), as the engine writes it
+    INSERT INTO baseline.instance (id, definition_id, business_key, data, started_by, root_id)
+    OVERRIDING SYSTEM VALUE
+    SELECT n, v_def, p_business_key, p_data, current_user, n
+      FROM nextval(pg_get_serial_sequence('baseline.instance', 'id')) AS n
+    RETURNING id INTO v_inst;
     v := baseline.event(v_inst, NULL, 'instance_started', NULL, NULL, NULL,
                         jsonb_build_object('definition', p_key, 'data', p_data));
     v := baseline.event(v_inst, v.hash, 'token_moved', 'start', NULL, NULL, NULL);
