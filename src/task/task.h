@@ -20,19 +20,23 @@
 
 /*
  * The columns of the view bpm.task, in its order: the column, its C form,
- * and who changes it.
+ * who changes it, and whether it may be NULL.
  *
  * C forms:  ID     int64; NULL is 0
- *           INT4   int32 (NOT NULL)
+ *           INT4   int32
  *           TEXT   char *; NULL is NULL
- *           TEXTS  a text[] Datum (NOT NULL; a NULL given in an UPDATE reads as '{}')
+ *           TEXTS  a text[] Datum, never NULL: a NULL given in an UPDATE reads as '{}'
  *           TIME   a timestamptz Datum, and bool <column>_null
  *           JSONB  Jsonb *; NULL is NULL
  *
  * Who:      FIXED    the engine's; an UPDATE that changes it is refused (42501)
  *           RULED    the same, but the rules of a change set it (the trigger writes it)
  *           WORKED   an UPDATE may change it, as the rules allow
- *           CLOSING  set when the task closes; an UPDATE's value is ignored
+ *           CLOSING  set when the task closes; an UPDATE that changes it is refused (42501)
+ *
+ * Null:     NOT_NULL an UPDATE that sets it to NULL is refused (23502), as
+ *                    bpm.task_store's NOT NULL would, before any rule reads it
+ *           NULLABLE NULL is a value
  *
  * A new column is a line here — at the end: a view gains columns only at
  * its end, and task_row.c finds them by name fastest in the view's order
@@ -40,29 +44,29 @@
  * (35_task.sql) and the upgrade script.
  */
 #define BPM_TASK_COLUMNS(X) \
-	X(id,				ID,		FIXED) \
-	X(instance_id,		ID,		FIXED)		/* 0: a task with no instance (a free task) */ \
-	X(token_id,			ID,		FIXED)		/* the token waiting for it; a case's task: its plan item */ \
-	X(node_id,			TEXT,	FIXED) \
-	X(title,			TEXT,	FIXED) \
-	X(status,			TEXT,	WORKED)		/* open, completed, cancelled */ \
-	X(assignee,			TEXT,	WORKED) \
-	X(candidate_groups,	TEXTS,	FIXED) \
-	X(priority,			INT4,	WORKED) \
-	X(due_at,			TIME,	WORKED) \
-	X(required,			TEXTS,	FIXED) \
-	X(output,			JSONB,	WORKED) \
-	X(created_at,		TIME,	FIXED) \
-	X(completed_at,		TIME,	CLOSING) \
-	X(completed_by,		TEXT,	CLOSING) \
-	X(escalation_of,	ID,		FIXED)		/* an escalation task: the overdue task */ \
-	X(description,		TEXT,	FIXED) \
-	X(parent_task_id,	ID,		FIXED) \
-	X(labels,			TEXTS,	WORKED) \
-	X(follow_up_at,		TIME,	WORKED) \
-	X(owner,			TEXT,	FIXED)		/* a delegated task: who completes it once resolved */ \
-	X(delegation_state,	TEXT,	RULED)		/* NULL, "pending" or "resolved" */ \
-	X(created_by,		TEXT,	FIXED)
+	X(id,				ID,		FIXED, NULLABLE) \
+	X(instance_id,		ID,		FIXED, NULLABLE)		/* 0: a task with no instance (a free task) */ \
+	X(token_id,			ID,		FIXED, NULLABLE)		/* the token waiting for it; a case's task: its plan item */ \
+	X(node_id,			TEXT,	FIXED, NULLABLE) \
+	X(title,			TEXT,	FIXED, NULLABLE) \
+	X(status,			TEXT,	WORKED, NOT_NULL)		/* open, completed, cancelled */ \
+	X(assignee,			TEXT,	WORKED, NULLABLE) \
+	X(candidate_groups,	TEXTS,	FIXED, NOT_NULL) \
+	X(priority,			INT4,	WORKED, NOT_NULL) \
+	X(due_at,			TIME,	WORKED, NULLABLE) \
+	X(required,			TEXTS,	FIXED, NOT_NULL) \
+	X(output,			JSONB,	WORKED, NULLABLE) \
+	X(created_at,		TIME,	FIXED, NOT_NULL) \
+	X(completed_at,		TIME,	CLOSING, NULLABLE) \
+	X(completed_by,		TEXT,	CLOSING, NULLABLE) \
+	X(escalation_of,	ID,		FIXED, NULLABLE)		/* an escalation task: the overdue task */ \
+	X(description,		TEXT,	FIXED, NULLABLE) \
+	X(parent_task_id,	ID,		FIXED, NULLABLE) \
+	X(labels,			TEXTS,	WORKED, NULLABLE) \
+	X(follow_up_at,		TIME,	WORKED, NULLABLE) \
+	X(owner,			TEXT,	FIXED, NULLABLE)		/* a delegated task: who completes it once resolved */ \
+	X(delegation_state,	TEXT,	RULED, NULLABLE)		/* NULL, "pending" or "resolved" */ \
+	X(created_by,		TEXT,	FIXED, NULLABLE)
 
 #define BPM_TASK_FIELD_ID(column)		int64 column;
 #define BPM_TASK_FIELD_INT4(column)		int32 column;
@@ -70,7 +74,7 @@
 #define BPM_TASK_FIELD_TEXTS(column)	Datum column;
 #define BPM_TASK_FIELD_TIME(column)		Datum column; bool column##_null;
 #define BPM_TASK_FIELD_JSONB(column)	Jsonb *column;
-#define BPM_TASK_FIELD(column, form, who) BPM_TASK_FIELD_##form(column)
+#define BPM_TASK_FIELD(column, form, who, null) BPM_TASK_FIELD_##form(column)
 
 typedef struct TaskRow
 {

@@ -38,6 +38,7 @@ typedef struct TaskColumn
 	const char *name;
 	TaskForm	form;
 	TaskWho		who;
+	bool		not_null;
 	size_t		offset;			/* of its field in TaskRow */
 	size_t		null_offset;	/* TIME: of its <column>_null flag */
 } TaskColumn;
@@ -48,8 +49,11 @@ typedef struct TaskColumn
 #define NULL_OFFSET_TEXTS(column)	0
 #define NULL_OFFSET_TIME(column)	offsetof(TaskRow, column##_null)
 #define NULL_OFFSET_JSONB(column)	0
-#define DESCRIBE(column, form, who) \
-	{#column, FORM_##form, WHO_##who, offsetof(TaskRow, column), NULL_OFFSET_##form(column)},
+#define NOT_NULL_NOT_NULL	true
+#define NOT_NULL_NULLABLE	false
+#define DESCRIBE(column, form, who, null) \
+	{#column, FORM_##form, WHO_##who, NOT_NULL_##null, offsetof(TaskRow, column), \
+	 NULL_OFFSET_##form(column)},
 
 static const TaskColumn task_columns[] = {BPM_TASK_COLUMNS(DESCRIBE)};
 
@@ -59,7 +63,7 @@ static const TaskColumn task_columns[] = {BPM_TASK_COLUMNS(DESCRIBE)};
 static const Oid form_type[] = {INT8OID, INT4OID, TEXTOID, TEXTARRAYOID, TIMESTAMPTZOID, JSONBOID};
 
 /* The trigger writes every column but the fixed ones: with the id, one parameter each. */
-#define WRITTEN(column, form, who) + (WHO_##who != WHO_FIXED)
+#define WRITTEN(column, form, who, null) + (WHO_##who != WHO_FIXED)
 StaticAssertDecl(1 BPM_TASK_COLUMNS(WRITTEN) <= lengthof(((BpmStatement *) 0)->argtypes),
 				 "the written task columns do not fit in one statement's parameters");
 StaticAssertDecl(lengthof(task_columns) <= 32, "a mask of task columns is a uint32");
@@ -271,6 +275,11 @@ bpm_task_row_asked(HeapTuple seen, HeapTuple asked, TupleDesc desc, int64 task_i
 					 errmsg("task %lld: column \"%s\" is maintained by the engine and cannot be changed",
 							(long long) task_id, col->name),
 					 errhint("A task's %s may be updated.", worked_columns_text())));
+		if (newnull && col->not_null)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("task %lld: column \"%s\" cannot be set to null",
+							(long long) task_id, col->name)));
 		columns |= (uint32) 1 << i;
 	}
 	return columns;

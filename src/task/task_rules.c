@@ -6,7 +6,8 @@
  * it is; the trigger (task_trigger.c) then does what that change does.
  *
  *   - only an open task changes (55000); the engine's columns are fixed
- *     (42501, task_row.c);
+ *     (42501, task_row.c), status and priority are never NULL (23502,
+ *     task_row.c) and status is open, completed or cancelled (22023);
  *   - who may claim, reassign or reschedule it (42501); who may write its
  *     output before completing it, as a draft (42501: who may complete it,
  *     or an operator); a delegated task's
@@ -364,6 +365,13 @@ bpm_task_judge(TaskScope *scope, const TaskRow *cur, TaskRow *next, Oid caller)
 {
 	bool		completing = strcmp(next->status, "completed") == 0;
 	bool		cancelling = strcmp(next->status, "cancelled") == 0;
+
+	if (!completing && !cancelling && strcmp(next->status, "open") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task %lld: status \"%s\" is not a task status", (long long) cur->id,
+						next->status),
+				 errhint("A task is \"open\", \"completed\" or \"cancelled\"; set \"completed\" to complete it.")));
 
 	if (cancelling && !BPM_TASK_IS_FREE(cur))
 		ereport(ERROR,

@@ -45,13 +45,10 @@ change_data(const char *from, const char *to)
 				to ? bpm_jb_string(to) : NULL});
 }
 
-/* Events for the changes of an open task: assignee, priority, due date, details, output. */
+/* Events for the changes of a task: assignee, priority, due date, details. */
 static void
 record_open_changes(TaskScope *scope, const TaskRow *old, const TaskRow *new)
 {
-	if (bpm_task_output_changed(old, new))
-		bpm_task_event(scope, "task_saved", old->node_id, old->id,
-					   bpm_jb_build(1, (const char *[]) {"output"}, (Jsonb *[]) {new->output}));
 	if (bpm_task_reassigned(old, new))
 	{
 		const char *kind = new->assignee == NULL ? "task_unclaimed"
@@ -110,9 +107,13 @@ move_escalation(BpmInstance *inst, const TaskRow *next)
 	bpm_spi_run(&move, values, NULL);
 }
 
-/* Still open: its escalation follows a new due date; events say what changed. */
+/*
+ * What an UPDATE changed besides the status, whatever kind of change it is
+ * (a completion may hand the task on in the same statement): events say
+ * what changed, and a task's escalation follows a new due date.
+ */
 static void
-changed(TaskScope *scope, const TaskRow *cur, const TaskRow *next)
+record_changes(TaskScope *scope, const TaskRow *cur, const TaskRow *next)
 {
 	BpmInstance *inst = scope->inst;
 	int			node = inst ? bpm_graph_find(inst->graph, cur->node_id) : -1;
@@ -121,6 +122,18 @@ changed(TaskScope *scope, const TaskRow *cur, const TaskRow *next)
 		bpm_node_escalates(&inst->graph->nodes[node]))
 		move_escalation(inst, next);
 	record_open_changes(scope, cur, next);
+}
+
+/*
+ * Still open. Its output, written without completing it, is a draft that
+ * a later completion merges (a completion's own output is its data_changed).
+ */
+static void
+changed(TaskScope *scope, const TaskRow *cur, const TaskRow *next)
+{
+	if (bpm_task_output_changed(cur, next))
+		bpm_task_event(scope, "task_saved", cur->node_id, cur->id,
+					   bpm_jb_build(1, (const char *[]) {"output"}, (Jsonb *[]) {next->output}));
 	bpm_task_save(scope);
 }
 
@@ -204,6 +217,7 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	TaskRow		asked;
 	TaskRow		cur;
 	TaskRow		next;
+	TaskRow		wanted;
 	uint32		columns;
 	BpmIdentity saved;
 	TaskScope	scope;
@@ -227,8 +241,10 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	bpm_task_refuse_unless_open(&cur);
 	next = cur;
 	bpm_task_row_take(&next, &asked, columns);
+	wanted = next;				/* what the UPDATE asked, before the rules fill in more */
 	change = bpm_task_judge(&scope, &cur, &next, saved.userid);
 	bpm_task_row_write(&next);
+	record_changes(&scope, &cur, &wanted);
 	change_does[change] (&scope, &cur, &next);
 	result = bpm_task_row_report(td->tg_newtuple, desc, &next);
 	bpm_engine_leave(&saved);
