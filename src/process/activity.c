@@ -294,8 +294,7 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	BpmIdentity saved;
 	BpmUserCode outer;
 	int64	   *holds;
-	int			nholds = 0;
-	BpmInstance *held;
+	int			nholds;
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
 	volatile Datum result = (Datum) 0;
@@ -324,12 +323,8 @@ bpm_activity_run_script(BpmInstance *inst, BpmNode *node, int64 job_id)
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(inst->data);
 	fcinfo->args[0].isnull = false;
-	/* the code may act on neither this instance nor the parents driving it (family.c) */
-	for (held = inst; held != NULL; held = held->driver)
-		nholds++;
-	holds = palloc(sizeof(int64) * nholds);
-	for (nholds = 0, held = inst; held != NULL; held = held->driver)
-		holds[nholds++] = held->id;
+	/* the code may act on no instance the step holds in memory (family.c) */
+	nholds = bpm_family_held(inst, &holds);
 	bpm_become(inst->graph->owner, &saved);
 	bpm_user_code_enter(inst->graph->owner, inst->actor, holds, nholds, &outer);
 	PG_TRY();

@@ -39,6 +39,8 @@ struct BpmInstance
 								 * parent's root_id */
 	BpmInstance *driver;		/* the parent whose step is starting or cancelling it,
 								 * in memory: it takes this instance's end itself */
+	BpmInstance *reporting;		/* the child whose end this step is taking (family.c),
+								 * in memory and not saved yet */
 	BpmGraph   *graph;
 	const char *state;			/* running, completed, terminated */
 	Jsonb	   *data;
@@ -92,6 +94,7 @@ extern void bpm_family_start_child(BpmInstance *parent, BpmInstance *child, cons
 extern void bpm_family_cancel(BpmInstance *inst, const char *reason);
 extern void bpm_family_cancel_child(BpmInstance *parent, int64 child_id, const char *reason);
 extern void bpm_family_ended(BpmInstance *child);
+extern int	bpm_family_held(BpmInstance *inst, int64 **ids);
 extern int64 bpm_family_escalate(BpmInstance *process, const char *case_key, int64 token_id,
 								 const char *reason, bool *ended);
 

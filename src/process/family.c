@@ -162,7 +162,34 @@ bpm_family_ended(BpmInstance *child)
 	bpm_instance_lock_kin(&parent, child->parent_id, child);
 	if (strcmp(parent.state, "running") != 0)
 		return;
+	parent.reporting = child;
 	kind_of(&parent)->child_ended(&parent, child);
+}
+
+/*
+ * The instances whose state this step holds in memory, ahead of their rows:
+ * inst, the parents driving it, and the children whose ends they are
+ * taking. A deployer's code that the step runs may act on none of them
+ * (bpm_user_code_holder): it would read a row the step is about to
+ * overwrite and fork the instance's event chain. Returns how many, in
+ * *ids (palloc'd).
+ */
+int
+bpm_family_held(BpmInstance *inst, int64 **ids)
+{
+	BpmInstance *held;
+	BpmInstance *child;
+	int			n = 0;
+
+	for (held = inst; held != NULL; held = held->driver)
+		for (child = held; child != NULL; child = child->reporting)
+			n++;
+	*ids = palloc(sizeof(int64) * n);
+	n = 0;
+	for (held = inst; held != NULL; held = held->driver)
+		for (child = held; child != NULL; child = child->reporting)
+			(*ids)[n++] = child->id;
+	return n;
 }
 
 /* What a process that waited for a case gets: the case file, and {"case": {"id", "state", "outcome"}}. */

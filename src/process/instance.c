@@ -21,18 +21,28 @@
 
 /*
  * A script task's user code (bpm_activity_run_script) may start or act on
- * other instances, but not on its own, nor on the parents driving it
- * (family.c): the step holds their state in memory and would overwrite
- * what the nested call did. 55000.
+ * other instances, but not on its own, nor on the others its step holds in
+ * memory (family.c: the parents driving it, a child whose end it is
+ * taking): the step would overwrite what the nested call did. 55000.
  */
 void
 bpm_instance_refuse_reentry(int64 instance_id)
 {
-	if (bpm_user_code_holds(instance_id))
+	int64		holder = bpm_user_code_holder(instance_id);
+
+	if (holder == instance_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("instance %lld is running a script task, which may not act on its own instance",
 						(long long) instance_id),
+				 errhint("Return the changes from the script as its jsonb result instead.")));
+	if (holder != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("instance %lld is held by the step of instance %lld, whose script task may not act on it",
+						(long long) instance_id, (long long) holder),
+				 errdetail("The step is starting, cancelling or taking the end of instance %lld; its state is not written yet.",
+						   (long long) instance_id),
 				 errhint("Return the changes from the script as its jsonb result instead.")));
 }
 

@@ -207,7 +207,7 @@ bpm_current_actor_name(void)
  * A deployer's code starts (saved: what ran before, for
  * bpm_user_code_leave, which must run however the code ends), in a step
  * that holds the state of the instances holds in memory: the code may not
- * act on them (bpm_user_code_holds).
+ * act on them (bpm_user_code_holder).
  *
  * Every setting the code changes (set_config, SET, SET LOCAL: search_path,
  * bpm.actor, statement_timeout, ...) ends with it, as the settings of a
@@ -229,9 +229,12 @@ bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nho
 	user_code.guc_level = NewGUCNestLevel();
 }
 
-/* Does user code run, here or further out, in a step that holds this instance? */
-bool
-bpm_user_code_holds(int64 instance_id)
+/*
+ * Does user code run, here or further out, in a step that holds this
+ * instance? The instance whose code it is (the first it holds), or 0.
+ */
+int64
+bpm_user_code_holder(int64 instance_id)
 {
 	const BpmUserCode *code;
 	int			i;
@@ -239,8 +242,8 @@ bpm_user_code_holds(int64 instance_id)
 	for (code = &user_code; code != NULL && OidIsValid(code->deployer); code = code->outer)
 		for (i = 0; i < code->nholds; i++)
 			if (code->holds[i] == instance_id)
-				return true;
-	return false;
+				return code->holds[0];
+	return 0;
 }
 
 /*

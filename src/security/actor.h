@@ -31,7 +31,7 @@ typedef struct BpmIdentity
  * that code sets in bpm.actor needs the deployer's own right to act for
  * others (see actor.c). The code may not act on the instances whose state
  * the step that runs it holds in memory (its own, and the parents driving
- * it): the engine asks bpm_user_code_holds before it locks one.
+ * it): the engine asks bpm_user_code_holder before it locks one.
  */
 typedef struct BpmUserCode BpmUserCode;
 
@@ -48,7 +48,7 @@ struct BpmUserCode
 extern char *bpm_current_actor_name(void);
 extern void bpm_user_code_enter(Oid deployer, const char *actor, const int64 *holds, int nholds,
 								BpmUserCode *saved);
-extern bool bpm_user_code_holds(int64 instance_id);
+extern int64 bpm_user_code_holder(int64 instance_id);
 extern void bpm_user_code_leave(const BpmUserCode *saved);
 extern void bpm_become_owner(BpmIdentity *saved);
 extern void bpm_become(Oid role, BpmIdentity *saved);
