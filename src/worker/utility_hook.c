@@ -18,21 +18,53 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 
 #include "worker/workers.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
+/*
+ * Pause the workers of database dbname for a statement that needs it to
+ * itself, when the statement can run: not in a transaction block for
+ * those that refuse one (everything but a rename), and for a caller who
+ * owns the database (or, to copy it, may create databases). Otherwise
+ * anyone could stop another database's workers, by a statement that then
+ * fails, for as long as their transaction lasts.
+ */
 static void
-pause_by_name(const char *dbname)
+pause_for(Node *stmt, const char *dbname)
 {
-	if (dbname != NULL)
-		bpm_workers_pause_database(get_database_oid(dbname, true));
+	Oid			dboid = dbname ? get_database_oid(dbname, true) : InvalidOid;
+	bool		may;
+
+	if (!OidIsValid(dboid))
+		return;
+	if (!IsA(stmt, RenameStmt) && IsTransactionBlock())
+		return;
+	may = IsA(stmt, CreatedbStmt) ? have_createdb_privilege()
+		: pg_database_ownercheck(dboid, GetUserId());
+	if (may)
+		bpm_workers_pause_database(dboid);
+}
+
+/* Whether the caller may drop pg_bpm (owns the extension or schema bpm). */
+static bool
+may_drop_pg_bpm(void)
+{
+	Oid			ext = get_extension_oid("pg_bpm", true);
+	Oid			nsp = get_namespace_oid("bpm", true);
+
+	return (OidIsValid(ext) && pg_extension_ownercheck(ext, GetUserId())) ||
+		(OidIsValid(nsp) && pg_namespace_ownercheck(nsp, GetUserId()));
 }
 
 /* The value of option `name` in a list of DefElems, or NULL. */
@@ -99,14 +131,15 @@ bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 {
 	Node	   *stmt = pstmt->utilityStmt;
 
-	pause_by_name(database_needed_alone(stmt));
+	pause_for(stmt, database_needed_alone(stmt));
 	/*
 	 * A runner in the middle of a job holds locks on the tables the drop
 	 * takes one after the other: the two would deadlock. The database's
 	 * workers step aside first, and come back when the transaction ends
 	 * (if the drop rolled back, the job they were running is done again).
+	 * Only for a caller the drop is allowed to.
 	 */
-	if (drops_pg_bpm(stmt))
+	if (drops_pg_bpm(stmt) && may_drop_pg_bpm())
 		bpm_workers_pause_database(MyDatabaseId);
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
