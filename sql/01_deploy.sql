@@ -116,8 +116,10 @@ SELECT business_key, version, state, waiting_at FROM bpm.processes WHERE id = :l
 SELECT bpm.complete_task(id) FROM bpm.task WHERE instance_id = :leave_2 AND node_id = 'approve';
 SELECT business_key, version, state, waiting_at FROM bpm.processes WHERE id = :leave_2;
 
--- Deployments are events of their own (outside any instance).
+-- Deployments are events of their own (outside any instance); the
+-- instance_started event of each instance names its definition too.
 SELECT kind, data FROM bpm.event WHERE definition_id IN (:leave_v1, :leave_v2, :leave_v3, :leave_v4)
+   AND instance_id IS NULL
  ORDER BY id;
 
 -- Unknown keys cannot be started.

@@ -771,9 +771,9 @@ bpm_case_open(BpmInstance *inst, const char *key)
 	BpmCaseRun	run;
 
 	bpm_spi_run(&mark, &id, NULL);
-	bpm_event(inst, "case_opened", NULL, 0, 0,
-			  bpm_jb_build(2, (const char *[]) {"case", "data"},
-						   (Jsonb *[]) {bpm_jb_string(key), inst->data}));
+	bpm_event_opening(inst, "case_opened",
+					  bpm_jb_build(2, (const char *[]) {"case", "data"},
+								   (Jsonb *[]) {bpm_jb_string(key), inst->data}));
 	bpm_case_role_grant(inst, "owner", inst->actor);
 	bpm_case_run_init(&run, inst);
 	bpm_case_start_plan(&run, bpm_case_plan_create(&run));

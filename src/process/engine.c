@@ -606,6 +606,35 @@ escalate(Run *run, int t, BpmNode *node)
 		take_all_outgoing(run, t);
 }
 
+/*
+ * The step is over: the instance row anchors the tokens it now rests with
+ * (bpm_tokens_hash), so that bpm.verify_state finds a token changed,
+ * added or removed behind the engine's back.
+ */
+static void
+anchor_tokens(Run *run)
+{
+	BpmTokenRow *rows = palloc(sizeof(BpmTokenRow) * (run->ntokens + 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < run->ntokens; i++)
+	{
+		Token	   *tok = &run->tokens[i];
+
+		if (!is_live(tok) || tok->row_id == 0)
+			continue;
+		rows[n].id = tok->row_id;
+		rows[n].node_id = run->g->nodes[tok->node].id;
+		rows[n].scope_id = tok->scope >= 0 ? run->tokens[tok->scope].row_id : 0;
+		rows[n].state = token_state_names[tok->state];
+		rows[n].via = tok->via >= 0 ? run->g->flows[tok->via].id : NULL;
+		n++;
+	}
+	bpm_tokens_hash(run->inst->id, rows, n, run->inst->tokens_hash);
+	run->inst->tokens_dirty = true;
+}
+
 static void
 run_loop(Run *run)
 {
@@ -625,6 +654,7 @@ run_loop(Run *run)
 	for (i = 0; i < run->ntokens; i++)
 		if (run->tokens[i].dirty)
 			token_write(run, i);
+	anchor_tokens(run);
 	bpm_instance_save(run->inst);
 }
 
@@ -683,8 +713,8 @@ bpm_engine_start(BpmInstance *inst)
 	Run			run;
 
 	run_init(&run, inst);
-	bpm_event(inst, "instance_started", NULL, 0, 0,
-			  bpm_jb_build(2, (const char *[]) {"definition", "data"},
+	bpm_event_opening(inst, "instance_started",
+					  bpm_jb_build(2, (const char *[]) {"definition", "data"},
 						   (Jsonb *[]) {bpm_jb_string(run.g->key), inst->data}));
 	token_new(&run, run.g->start, -1, -1);
 	run_loop(&run);
@@ -788,6 +818,7 @@ bpm_engine_cancel(BpmInstance *inst, const char *reason)
 	load_tokens(&run);
 	kill_scope(&run, -1);
 	bpm_instance_end(inst, "terminated", reason);
+	anchor_tokens(&run);
 	bpm_instance_save(inst);
 }
 

@@ -48,6 +48,8 @@ struct BpmInstance
 	const char *end_reason;
 	bool		dirty;			/* data or state changed */
 	BpmChain	chain;
+	bool		tokens_dirty;	/* a step ended: tokens_hash to write back */
+	uint8		tokens_hash[BPM_HASH_LEN];	/* the tokens it rests with (audit.h) */
 };
 
 /* Refuse (42501) an actor who may not see the instance (security/visibility.c). */
@@ -69,6 +71,7 @@ extern void bpm_instance_merge(BpmInstance *inst, Jsonb *patch, const char *node
 							   int64 task_id, int64 job_id);
 extern void bpm_instance_end(BpmInstance *inst, const char *state, const char *reason);
 extern void bpm_instance_save(BpmInstance *inst);
+extern int64 bpm_event_opening(BpmInstance *inst, const char *kind, Jsonb *data);
 extern int64 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 					   int64 task_id, int64 job_id, Jsonb *data);
 

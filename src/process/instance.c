@@ -50,14 +50,20 @@ int64
 bpm_event(BpmInstance *inst, const char *kind, const char *node_id,
 		  int64 task_id, int64 job_id, Jsonb *data)
 {
-	BpmEvent	ev;
+	BpmEvent	ev = {kind, node_id, task_id, job_id, 0, data};
 
-	ev.kind = kind;
-	ev.node_id = node_id;
-	ev.task_id = task_id;
-	ev.job_id = job_id;
-	ev.definition_id = 0;
-	ev.data = data;
+	return bpm_event_write(&inst->chain, inst->actor, &ev);
+}
+
+/*
+ * The first event of an instance (instance_started, case_opened) names the
+ * definition it runs, which bpm.verify_state checks the row against.
+ */
+int64
+bpm_event_opening(BpmInstance *inst, const char *kind, Jsonb *data)
+{
+	BpmEvent	ev = {kind, NULL, 0, 0, inst->definition_id, data};
+
 	return bpm_event_write(&inst->chain, inst->actor, &ev);
 }
 
@@ -264,7 +270,10 @@ bpm_instance_end(BpmInstance *inst, const char *state, const char *reason)
 	bpm_family_ended(inst);
 }
 
-/* Write back data, state and the chain anchor, once per step. */
+/*
+ * Write back data, state and the anchors, once per step: the chain's, and
+ * the tokens' when an engine step ended (tokens_dirty; else it stays).
+ */
 void
 bpm_instance_save(BpmInstance *inst)
 {
@@ -273,18 +282,20 @@ bpm_instance_save(BpmInstance *inst)
 		"ended_at = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_at, $8) END, "
 		"ended_by = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(ended_by, $4) END, "
 		"end_reason = CASE WHEN $3 = 'running' THEN NULL ELSE coalesce(end_reason, $5) END, "
-		"last_event_id = $6, last_event_hash = $7 WHERE id = $1",
-		8, {INT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, BYTEAOID, TIMESTAMPTZOID}
+		"last_event_id = $6, last_event_hash = $7, tokens_hash = coalesce($9, tokens_hash) "
+		"WHERE id = $1",
+		9, {INT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, BYTEAOID, TIMESTAMPTZOID,
+		BYTEAOID}
 	};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bytea	   *hash;
 
-	if (!inst->dirty && !inst->chain.dirty)
+	if (!inst->dirty && !inst->chain.dirty && !inst->tokens_dirty)
 		return;
-	hash = palloc(VARHDRSZ + BPM_HASH_LEN);
-	SET_VARSIZE(hash, VARHDRSZ + BPM_HASH_LEN);
-	memcpy(VARDATA(hash), inst->chain.hash, BPM_HASH_LEN);
+	hash = bpm_hash_bytea(inst->chain.hash);
+	values[8] = inst->tokens_dirty ? PointerGetDatum(bpm_hash_bytea(inst->tokens_hash)) : (Datum) 0;
+	nulls[8] = BPM_NULL(!inst->tokens_dirty);
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = JsonbPGetDatum(inst->data);
 	values[2] = CStringGetTextDatum(inst->state);
@@ -300,4 +311,5 @@ bpm_instance_save(BpmInstance *inst)
 		elog(ERROR, "pg_bpm: instance %lld vanished while locked", (long long) inst->id);
 	inst->dirty = false;
 	inst->chain.dirty = false;
+	inst->tokens_dirty = false;
 }

@@ -335,6 +335,21 @@ bpm_become_owner(BpmIdentity *saved)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
+/*
+ * Is this the engine's own write: made as the owner of schema bpm, to whom
+ * bpm_become switched (a deployer's code runs as its deployer)? The
+ * runtime guards (audit/guard.c) let only these delete an instance's rows.
+ */
+bool
+bpm_engine_writes(void)
+{
+	Oid			userid;
+	int			sec_context;
+
+	GetUserIdAndSecContext(&userid, &sec_context);
+	return (sec_context & SECURITY_LOCAL_USERID_CHANGE) != 0 && userid == bpm_schema_owner();
+}
+
 void
 bpm_restore_identity(const BpmIdentity *saved)
 {

@@ -53,6 +53,7 @@ extern void bpm_user_code_leave(const BpmUserCode *saved);
 extern void bpm_become_owner(BpmIdentity *saved);
 extern void bpm_become(Oid role, BpmIdentity *saved);
 extern void bpm_restore_identity(const BpmIdentity *saved);
+extern bool bpm_engine_writes(void);
 extern void bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern bool bpm_actor_in_groups(const char *actor, Datum groups);
 extern bool bpm_is_operator(Oid role);

@@ -22,7 +22,8 @@ CREATE TABLE bpm.instance (
     end_reason      text,
     last_event_id   bigint,
     last_event_hash bytea,
-    root_id         bigint NOT NULL  -- the first of its family: its own id, or its parent's root_id
+    root_id         bigint NOT NULL, -- the first of its family: its own id, or its parent's root_id
+    tokens_hash     bytea            -- the tokens it rests with, as the engine's last step left them
 );
 CREATE INDEX instance_running_idx ON bpm.instance (definition_id) WHERE state = 'running';
 CREATE INDEX instance_due_idx ON bpm.instance (due_at) WHERE due_at IS NOT NULL;
@@ -51,6 +52,8 @@ COMMENT ON FUNCTION bpm.instance_refuse_new_family() IS
 CREATE TRIGGER instance_family_immutable BEFORE UPDATE OF parent_id, root_id ON bpm.instance
     FOR EACH ROW EXECUTE FUNCTION bpm.instance_refuse_new_family();
 COMMENT ON COLUMN bpm.instance.last_event_hash IS 'Hash of the newest event of this instance: the anchor of its event chain';
+COMMENT ON COLUMN bpm.instance.tokens_hash IS
+    'Hash of the bpm.token rows the instance rests with, written when an engine step ends: the anchor bpm.verify_state checks them against';
 
 CREATE TABLE bpm.token (
     instance_id  bigint NOT NULL,
@@ -150,3 +153,29 @@ CREATE TABLE bpm.actor_group (
     PRIMARY KEY (actor, group_name)
 );
 COMMENT ON TABLE bpm.actor_group IS 'Which actors belong to which candidate groups';
+
+-- Nothing lost (src/audit/guard.c): an instance row is never deleted (a
+-- running one is cancelled with bpm.cancel; an ended one is history), and
+-- the rows of an instance in the runtime tables are deleted by the engine
+-- only. Triggers rather than foreign keys: they cost nothing on the inserts
+-- of the hot path. bpm.plan_item's is in 60_case.sql.
+CREATE FUNCTION bpm.runtime_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_runtime_guard';
+COMMENT ON FUNCTION bpm.runtime_guard() IS
+    'Refuses DELETE of an instance, DELETE of an instance''s runtime rows other than by the engine, and TRUNCATE';
+CREATE TRIGGER instance_kept BEFORE DELETE ON bpm.instance
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER instance_no_truncate BEFORE TRUNCATE ON bpm.instance
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER token_engine_only BEFORE DELETE ON bpm.token
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER token_no_truncate BEFORE TRUNCATE ON bpm.token
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER task_engine_only BEFORE DELETE ON bpm.task_store
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER task_no_truncate BEFORE TRUNCATE ON bpm.task_store
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER job_engine_only BEFORE DELETE ON bpm.job
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER job_no_truncate BEFORE TRUNCATE ON bpm.job
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();

@@ -33,6 +33,15 @@ CREATE FUNCTION bpm.verify_events(instance_id bigint)
 COMMENT ON FUNCTION bpm.verify_events(bigint) IS
     'Recompute the hash chain of one instance; names the first event that was changed, removed or reordered';
 
+-- The state too (src/audit/verify.c): the chain, then the instance row
+-- against what its events say (definition, replayed data, the tokens the
+-- engine left); names the first mismatch.
+CREATE FUNCTION bpm.verify_state(instance_id bigint)
+    RETURNS TABLE (ok boolean, first_bad_event bigint, mismatch text, expected jsonb, found jsonb)
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_verify_state';
+COMMENT ON FUNCTION bpm.verify_state(bigint) IS
+    'Verify one instance: its hash chain, then that its definition, data and tokens are what its events say; names the first mismatch';
+
 -- The instances a case started (process and case tasks), and theirs, share
 -- its timeline: one history, with the instance of each event.
 CREATE FUNCTION bpm.history(instance_id bigint)

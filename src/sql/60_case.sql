@@ -29,6 +29,11 @@ COMMENT ON TABLE bpm.plan_item IS
     'One row per occurrence of a case plan item, with its CMMN lifecycle state';
 COMMENT ON COLUMN bpm.plan_item.suspended_from IS
     'An item suspended with its stage (parent_suspend): the state it goes back to when the stage resumes; NULL otherwise';
+-- Deleted by the engine only, as the runtime rows of 20_runtime.sql (src/audit/guard.c).
+CREATE TRIGGER plan_item_engine_only BEFORE DELETE ON bpm.plan_item
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('case_id');
+CREATE TRIGGER plan_item_no_truncate BEFORE TRUNCATE ON bpm.plan_item
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
 
 CREATE TABLE bpm.case_role (
     case_id    bigint NOT NULL REFERENCES bpm.instance,

@@ -132,7 +132,7 @@ SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.instance')$$,
              ('started_by', 'text'), ('due_at', 'timestamp with time zone'),
              ('ended_at', 'timestamp with time zone'),
              ('ended_by', 'text'), ('end_reason', 'text'), ('last_event_id', 'bigint'),
-             ('last_event_hash', 'bytea'), ('root_id', 'bigint')$$,
+             ('last_event_hash', 'bytea'), ('root_id', 'bigint'), ('tokens_hash', 'bytea')$$,
     'bpm.instance has its columns, in order, with their types');
 SELECT results_eq($$SELECT * FROM pg_temp.columns_of('bpm.token')$$,
     $$VALUES ('instance_id'::name, 'bigint'), ('id', 'bigint'), ('node_id', 'text'),
@@ -293,10 +293,10 @@ SELECT functions_are('bpm', ARRAY[
     'disable_item', 'escalate_to_case', 'event_guard', 'fail_job', 'fetch_and_lock', 'history',
     'instance_refuse_new_family',
     'job_wake_scheduler', 'link_cases', 'may_see', 'move_task', 'now', 'open_case', 'plan_item', 'reenable_item',
-    'reopen_case', 'resume_item', 'retry_incident', 'run_jobs', 'start', 'start_item', 'suspend_item',
-    'task_refuse_write', 'task_update',
+    'reopen_case', 'resume_item', 'retry_incident', 'run_jobs', 'runtime_guard', 'start', 'start_item',
+    'suspend_item', 'task_refuse_write', 'task_update',
     'throw_error', 'trigger_listener', 'unclaim', 'unlink_cases', 'update_case',
-    'verify_events']);
+    'verify_events', 'verify_state']);
 
 SELECT has_function('bpm', 'deploy', ARRAY['jsonb']);
 SELECT function_returns('bpm', 'deploy', ARRAY['jsonb'], 'bigint');
@@ -337,6 +337,8 @@ SELECT has_function('bpm', 'history', ARRAY['bigint']);
 SELECT function_returns('bpm', 'history', ARRAY['bigint'], 'setof record');
 SELECT has_function('bpm', 'verify_events', ARRAY['bigint']);
 SELECT function_returns('bpm', 'verify_events', ARRAY['bigint'], 'setof record');
+SELECT has_function('bpm', 'verify_state', ARRAY['bigint']);
+SELECT function_returns('bpm', 'verify_state', ARRAY['bigint'], 'setof record');
 
 -- Argument names and defaults are API too: clients call with named notation.
 SELECT results_eq(
@@ -390,29 +392,45 @@ SELECT results_eq(
       ('unclaim', 'task_id bigint', 'void'),
       ('unlink_cases', 'case_id bigint, linked_case_id bigint', 'boolean'),
       ('update_case', 'case_id bigint, patch jsonb', 'void'),
-      ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)')$$,
+      ('verify_events', 'instance_id bigint', 'TABLE(ok boolean, first_bad_event bigint)'),
+      ('verify_state', 'instance_id bigint',
+       'TABLE(ok boolean, first_bad_event bigint, mismatch text, expected jsonb, found jsonb)')$$,
     'the API functions have exactly these arguments (names, types, defaults) and results');
 
 -- ------------------------------------------------------------- triggers
 SELECT triggers_are('bpm', 'task', ARRAY['task_refuse_write', 'task_update']);
-SELECT triggers_are('bpm', 'task_store', '{}'::name[]);
+SELECT triggers_are('bpm', 'task_store', ARRAY['task_engine_only', 'task_no_truncate']);
 SELECT triggers_are('bpm', 'event', ARRAY['event_append_only', 'event_no_truncate']);
-SELECT triggers_are('bpm', 'job', ARRAY['job_wake_scheduler']);
+SELECT triggers_are('bpm', 'job', ARRAY['job_engine_only', 'job_no_truncate', 'job_wake_scheduler']);
+SELECT triggers_are('bpm', 'instance', ARRAY['instance_family_immutable', 'instance_kept', 'instance_no_truncate']);
+SELECT triggers_are('bpm', 'token', ARRAY['token_engine_only', 'token_no_truncate']);
+SELECT triggers_are('bpm', 'plan_item', ARRAY['plan_item_engine_only', 'plan_item_no_truncate']);
 SELECT triggers_are('bpm', 'cases', ARRAY['case_update']);
 SELECT results_eq(
     $$SELECT pg_get_triggerdef(t.oid)
         FROM pg_trigger t
        WHERE t.tgrelid IN ('bpm.task'::regclass, 'bpm.task_store'::regclass, 'bpm.event'::regclass,
-                           'bpm.job'::regclass, 'bpm.instance'::regclass)
+                           'bpm.job'::regclass, 'bpm.instance'::regclass, 'bpm.token'::regclass,
+                           'bpm.plan_item'::regclass)
          AND NOT t.tgisinternal
        ORDER BY t.tgname$$,
     $$VALUES
       ('CREATE TRIGGER event_append_only BEFORE DELETE OR UPDATE ON bpm.event FOR EACH ROW EXECUTE FUNCTION bpm.event_guard()'),
       ('CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON bpm.event FOR EACH STATEMENT EXECUTE FUNCTION bpm.event_guard()'),
       ('CREATE TRIGGER instance_family_immutable BEFORE UPDATE OF parent_id, root_id ON bpm.instance FOR EACH ROW EXECUTE FUNCTION bpm.instance_refuse_new_family()'),
+      ('CREATE TRIGGER instance_kept BEFORE DELETE ON bpm.instance FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard()'),
+      ('CREATE TRIGGER instance_no_truncate BEFORE TRUNCATE ON bpm.instance FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard()'),
+      ('CREATE TRIGGER job_engine_only BEFORE DELETE ON bpm.job FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard(''instance_id'')'),
+      ('CREATE TRIGGER job_no_truncate BEFORE TRUNCATE ON bpm.job FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard()'),
       ('CREATE TRIGGER job_wake_scheduler BEFORE INSERT OR UPDATE OF due_at, retries ON bpm.job FOR EACH ROW EXECUTE FUNCTION bpm.job_wake_scheduler()'),
+      ('CREATE TRIGGER plan_item_engine_only BEFORE DELETE ON bpm.plan_item FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard(''case_id'')'),
+      ('CREATE TRIGGER plan_item_no_truncate BEFORE TRUNCATE ON bpm.plan_item FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard()'),
+      ('CREATE TRIGGER task_engine_only BEFORE DELETE ON bpm.task_store FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard(''instance_id'')'),
+      ('CREATE TRIGGER task_no_truncate BEFORE TRUNCATE ON bpm.task_store FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard()'),
       ('CREATE TRIGGER task_refuse_write INSTEAD OF INSERT OR DELETE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_refuse_write()'),
-      ('CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_update()')$$,
+      ('CREATE TRIGGER task_update INSTEAD OF UPDATE ON bpm.task FOR EACH ROW EXECUTE FUNCTION bpm.task_update()'),
+      ('CREATE TRIGGER token_engine_only BEFORE DELETE ON bpm.token FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard(''instance_id'')'),
+      ('CREATE TRIGGER token_no_truncate BEFORE TRUNCATE ON bpm.token FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard()')$$,
     'the rule triggers fire on the right events, timing and level (on the view: INSTEAD OF, per row)');
 -- tgtype bits: 1 ROW, 4 INSERT, 8 DELETE, 16 UPDATE, 64 INSTEAD
 SELECT results_eq(

@@ -89,6 +89,9 @@ is( $node->safe_psql('restored',
 is( $node->safe_psql('restored',
 		'SELECT bool_and(ok) FROM bpm.instance i, bpm.verify_events(i.id)'),
 	't', 'every restored event chain verifies');
+is( $node->safe_psql('restored',
+		'SELECT bool_and(ok) FROM bpm.instance i, bpm.verify_state(i.id)'),
+	't', 'every restored instance is what its events say (data, definition, tokens)');
 
 complete_open('restored', 'dumped');
 is(open_task('restored', 'dumped'), 'second', 'a restored instance can be continued');

@@ -338,6 +338,10 @@ is( $node->safe_psql('app', q{
 		SELECT count(*) FROM bpm.instance i, bpm.verify_events(i.id) v
 		 WHERE v.ok IS NOT TRUE}),
 	'0', 'every event chain verifies');
+is( $node->safe_psql('app', q{
+		SELECT count(*) FROM bpm.instance i, bpm.verify_state(i.id) v
+		 WHERE v.ok IS NOT TRUE}),
+	'0', 'every instance is what its events say (data, definition, tokens)');
 
 $node->stop;
 done_testing();

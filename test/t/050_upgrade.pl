@@ -367,6 +367,10 @@ is( $node->safe_psql('app',
 		q{SELECT count(*) FILTER (WHERE v.ok) || ' of ' || count(*)
 		    FROM bpm.instance i, bpm.verify_events(i.id) v}),
 	'11 of 11', 'the event chain of every instance verifies, across the upgrade');
+is( $node->safe_psql('app',
+		q{SELECT count(*) FILTER (WHERE v.ok) || ' of ' || count(*)
+		    FROM bpm.instance i, bpm.verify_state(i.id) v}),
+	'11 of 11', 'every instance is what its events say, those opened by 0.1.0 too');
 is( $node->safe_psql('app', q{SELECT data->>'doubled' || ' ' || (SELECT data->>'label' FROM bpm.instance WHERE business_key = 'shipment')
 		  FROM bpm.instance WHERE business_key = 'async'}),
 	'42 L-1', 'the steps\' results are in the instances\' data');

@@ -53,3 +53,41 @@ ALTER TABLE bpm.plan_item ADD COLUMN suspended_from text
     CHECK (suspended_from IN ('available', 'enabled', 'disabled', 'active'));
 COMMENT ON COLUMN bpm.plan_item.suspended_from IS
     'An item suspended with its stage (parent_suspend): the state it goes back to when the stage resumes; NULL otherwise';
+
+-- Nothing lost, nothing changed behind the log's back (issue 10, section 3;
+-- src/audit/guard.c, verify.c): the second anchor of an instance row (the
+-- tokens it rests with; NULL for the instances of 0.1.0 until their next
+-- step), the guards that keep instances and their runtime rows, and
+-- bpm.verify_state.
+ALTER TABLE bpm.instance ADD COLUMN tokens_hash bytea;
+COMMENT ON COLUMN bpm.instance.tokens_hash IS
+    'Hash of the bpm.token rows the instance rests with, written when an engine step ends: the anchor bpm.verify_state checks them against';
+CREATE FUNCTION bpm.runtime_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'bpm_runtime_guard';
+COMMENT ON FUNCTION bpm.runtime_guard() IS
+    'Refuses DELETE of an instance, DELETE of an instance''s runtime rows other than by the engine, and TRUNCATE';
+CREATE TRIGGER instance_kept BEFORE DELETE ON bpm.instance
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER instance_no_truncate BEFORE TRUNCATE ON bpm.instance
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER token_engine_only BEFORE DELETE ON bpm.token
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER token_no_truncate BEFORE TRUNCATE ON bpm.token
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER task_engine_only BEFORE DELETE ON bpm.task_store
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER task_no_truncate BEFORE TRUNCATE ON bpm.task_store
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER job_engine_only BEFORE DELETE ON bpm.job
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('instance_id');
+CREATE TRIGGER job_no_truncate BEFORE TRUNCATE ON bpm.job
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE TRIGGER plan_item_engine_only BEFORE DELETE ON bpm.plan_item
+    FOR EACH ROW EXECUTE FUNCTION bpm.runtime_guard('case_id');
+CREATE TRIGGER plan_item_no_truncate BEFORE TRUNCATE ON bpm.plan_item
+    FOR EACH STATEMENT EXECUTE FUNCTION bpm.runtime_guard();
+CREATE FUNCTION bpm.verify_state(instance_id bigint)
+    RETURNS TABLE (ok boolean, first_bad_event bigint, mismatch text, expected jsonb, found jsonb)
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'bpm_verify_state';
+COMMENT ON FUNCTION bpm.verify_state(bigint) IS
+    'Verify one instance: its hash chain, then that its definition, data and tokens are what its events say; names the first mismatch';
