@@ -107,36 +107,34 @@ CREATE FUNCTION pg_temp.nothing_deleted() RETURNS boolean LANGUAGE sql AS $$
        AND (SELECT count(*) FROM bpm.plan_item) = items AND (SELECT count(*) FROM bpm.event) = events
       FROM counts$$;
 
-SELECT throws_ok(format('DELETE FROM bpm.instance WHERE id = %s', pg_temp.id('running')),
-    '42501', format('instance %s cannot be deleted', pg_temp.id('running')),
-    'DELETE of a running instance is 42501 for a superuser (the owner of schema bpm)');
-SELECT throws_ok(format('DELETE FROM bpm.instance WHERE id = %s', pg_temp.id('many')),
-    '42501', format('instance %s cannot be deleted', pg_temp.id('many')),
-    '... and of a completed one: it is history');
-SELECT throws_ok(format('DELETE FROM bpm.token WHERE instance_id = %s', pg_temp.id('running')),
-    '42501', format('rows of instance %s in bpm.token are deleted by the engine only', pg_temp.id('running')),
-    'DELETE of the token of a running instance is 42501');
-SELECT throws_ok(format('DELETE FROM bpm.task_store WHERE instance_id = %s', pg_temp.id('running')),
-    '42501', format('rows of instance %s in bpm.task_store are deleted by the engine only', pg_temp.id('running')),
-    'DELETE of its task is 42501');
-SELECT throws_ok(format('DELETE FROM bpm.task_store WHERE instance_id = %s', pg_temp.id('many')),
-    '42501', format('rows of instance %s in bpm.task_store are deleted by the engine only', pg_temp.id('many')),
-    'DELETE of the completed tasks of an ended instance is 42501 (history)');
-SELECT throws_ok(format('DELETE FROM bpm.plan_item WHERE case_id = %s', pg_temp.id('case')),
-    '42501', format('rows of instance %s in bpm.plan_item are deleted by the engine only', pg_temp.id('case')),
-    'DELETE of the plan items of a case is 42501');
+-- throws_ok for a DELETE from a table of the rows of a named instance
+CREATE FUNCTION pg_temp.delete_refused(tab text, instance text, description text) RETURNS text
+LANGUAGE sql AS $$
+    SELECT throws_ok(
+        format('DELETE FROM bpm.%s WHERE %s = %s', tab,
+               CASE tab WHEN 'instance' THEN 'id' WHEN 'plan_item' THEN 'case_id' ELSE 'instance_id' END,
+               pg_temp.id(instance)),
+        '42501',
+        CASE tab WHEN 'instance' THEN format('instance %s cannot be deleted', pg_temp.id(instance))
+                 ELSE format('rows of instance %s in bpm.%s are deleted by the engine only',
+                             pg_temp.id(instance), tab) END,
+        description)
+$$;
+
+SELECT pg_temp.delete_refused(tab, instance, description) FROM (VALUES
+    ('instance', 'running', 'DELETE of a running instance is 42501 for a superuser (the owner of schema bpm)'),
+    ('instance', 'many', '... and of a completed one: it is history'),
+    ('token', 'running', 'DELETE of the token of a running instance is 42501'),
+    ('task_store', 'running', 'DELETE of its task is 42501'),
+    ('job', 'ext', 'DELETE of the job of a running instance is 42501'),
+    ('task_store', 'many', 'DELETE of the completed tasks of an ended instance is 42501 (history)'),
+    ('plan_item', 'case', 'DELETE of the plan items of a case is 42501')) v (tab, instance, description);
 SELECT throws_ok('TRUNCATE bpm.token', '42501', 'bpm.token cannot be truncated', 'TRUNCATE bpm.token is 42501');
 SET LOCAL client_min_messages = warning;   -- not the NOTICEs of CASCADE
-SELECT throws_ok('TRUNCATE bpm.instance CASCADE', '42501', NULL, 'TRUNCATE bpm.instance is 42501');
-SELECT throws_ok('TRUNCATE bpm.job', '42501', 'bpm.job cannot be truncated', 'TRUNCATE bpm.job is 42501');
-SELECT throws_ok('TRUNCATE bpm.task_store CASCADE', '42501', NULL, 'TRUNCATE bpm.task_store is 42501');
-SELECT throws_ok('TRUNCATE bpm.plan_item CASCADE', '42501', NULL, 'TRUNCATE bpm.plan_item is 42501');
+SELECT throws_ok(format('TRUNCATE bpm.%s CASCADE', tab), '42501', NULL, format('TRUNCATE bpm.%s is 42501', tab))
+  FROM unnest(ARRAY['instance', 'task_store', 'job', 'plan_item']) tab;
 RESET client_min_messages;
 SELECT ok(pg_temp.nothing_deleted(), 'nothing was deleted');
-
-SELECT throws_ok(format('DELETE FROM bpm.job WHERE instance_id = %s', pg_temp.id('ext')),
-    '42501', format('rows of instance %s in bpm.job are deleted by the engine only', pg_temp.id('ext')),
-    'DELETE of the job of a running instance is 42501');
 SELECT is((SELECT count(*) FROM bpm.job WHERE instance_id = pg_temp.id('ext')), 1::bigint, '... the job is still there');
 
 -- an operator that is no superuser: a member of the owner of schema bpm,
@@ -150,15 +148,10 @@ GRANT TRUNCATE ON bpm.instance, bpm.token, bpm.task_store, bpm.job TO tap_ls_dba
 GRANT SELECT ON ids TO tap_ls_op, tap_ls_dba;
 SET LOCAL ROLE tap_ls_op;
 SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), 'tap_ls_op is no superuser');
-SELECT throws_ok(format('DELETE FROM bpm.instance WHERE id = %s', pg_temp.id('running')),
-    '42501', format('instance %s cannot be deleted', pg_temp.id('running')),
-    'DELETE of a running instance is 42501 for an operator (a member of the owner)');
-SELECT throws_ok(format('DELETE FROM bpm.token WHERE instance_id = %s', pg_temp.id('running')),
-    '42501', format('rows of instance %s in bpm.token are deleted by the engine only', pg_temp.id('running')),
-    '... and DELETE of its token');
-SELECT throws_ok(format('DELETE FROM bpm.job WHERE instance_id = %s', pg_temp.id('ext')),
-    '42501', format('rows of instance %s in bpm.job are deleted by the engine only', pg_temp.id('ext')),
-    '... and of a job');
+SELECT pg_temp.delete_refused(tab, instance, description) FROM (VALUES
+    ('instance', 'running', 'DELETE of a running instance is 42501 for an operator (a member of the owner)'),
+    ('token', 'running', '... and DELETE of its token'),
+    ('job', 'ext', '... and of a job')) v (tab, instance, description);
 RESET ROLE;
 SET LOCAL ROLE tap_ls_dba;
 SELECT throws_ok('TRUNCATE bpm.token', '42501', 'bpm.token cannot be truncated',
