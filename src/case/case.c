@@ -36,6 +36,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -144,6 +145,8 @@ insert_item(BpmCaseRun *run, const char *item_id, const char *type, int64 stage_
 	bpm_spi_run(&stmt, values, nulls);
 	if (run->first_new_item == 0)
 		run->first_new_item = bpm_spi_int64(0, 1);
+	if (run->first_created == 0)
+		run->first_created = bpm_spi_int64(0, 1);
 	return bpm_spi_int64(0, 1);
 }
 
@@ -177,12 +180,58 @@ arm_timer(BpmCaseRun *run, BpmNode *node, int64 item_id)
  * criteria that hold already). The next occurrence of a repeating item is
  * created without looking: it waits for its criteria to be met again.
  */
+/*
+ * The loop guard. Sentries that set each other off without end, or a
+ * repeating item that completes as soon as it is created, make new
+ * occurrences of one plan item without end: each occurrence goes through
+ * its lifecycle once, so nothing else can repeat for ever. A change that
+ * creates more occurrences of one item than MAX_OCCURRENCES_PER_CHANGE
+ * plus those the case had before (each of which may bring one back) is
+ * taken for such a loop (54000), whatever else it does: a case file update
+ * of any number of fields, a stage of many items, are not loops. The limit
+ * is low enough that a loop through a repeating item's own completion,
+ * which nests a creation in the last, ends here before the stack does.
+ */
+#define MAX_OCCURRENCES_PER_CHANGE 1000
+
+static void
+count_occurrence(BpmCaseRun *run, int node)
+{
+	static BpmStatement before = {
+		"SELECT count(*)::integer FROM bpm.plan_item WHERE case_id = $1 AND item_id = $2 AND id < $3",
+		3, {INT8OID, TEXTOID, INT8OID}
+	};
+	Datum		values[3];
+	int			existing;
+
+	if (run->created == NULL)
+		run->created = palloc0(sizeof(int) * run->g->nnodes);
+	CHECK_FOR_INTERRUPTS();
+	if (++run->created[node] <= MAX_OCCURRENCES_PER_CHANGE)
+		return;
+	values[0] = Int64GetDatum(run->inst->id);
+	values[1] = CStringGetTextDatum(run->g->nodes[node].id);
+	values[2] = Int64GetDatum(run->first_created);
+	bpm_spi_run(&before, values, NULL);
+	existing = bpm_spi_int32(0, 1);
+	if (run->created[node] > MAX_OCCURRENCES_PER_CHANGE + existing)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("case %lld of \"%s\": plan item \"%s\" came back %d times in one change",
+						(long long) run->inst->id, run->g->key, run->g->nodes[node].id,
+						run->created[node]),
+				 errdetail("One change may create %d occurrences of an item, and one more for each it had before (%d): more is a loop.",
+						   MAX_OCCURRENCES_PER_CHANGE, existing),
+				 errhint("Its sentries, or those of the items it sets off, meet each other without end; or it repeats without entry criteria and completes as soon as it is created.")));
+}
+
 static void
 create_item(BpmCaseRun *run, int node, int64 stage_id, bool look_now)
 {
 	BpmNode    *n = &run->g->nodes[node];
 	BpmItem		item;
 
+	count_occurrence(run, node);
 	bpm_case_item_read(run, insert_item(run, n->id, bpm_case_item_type(n->kind), stage_id,
 										"available"), &item);
 	bpm_event(run->inst, "item_create", n->id, 0, 0,

@@ -34,7 +34,8 @@ typedef struct BpmCaseRun
 	int			nqueue;
 	int			maxqueue;
 	char	  **queue;			/* on-parts that happened: "item.transition", "file.field" */
-	int			steps;
+	int		   *created;		/* occurrences of each plan item this change created (loop guard) */
+	int64		first_created;	/* the first plan item row this change created */
 	int64		first_new_item; /* first plan item created while the current part is offered */
 	int			nstages;
 	int			maxstages;

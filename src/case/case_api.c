@@ -660,7 +660,10 @@ bpm_escalate_to_case(PG_FUNCTION_ARGS)
  *
  * Ad-hoc work on a case, outside its plan: a task of the case (node_id
  * 'ad_hoc') with the usual rules; completing it merges its output into
- * the case file, like a planned task, and moves no plan item.
+ * the case file, like a planned task, and moves no plan item. Raises 22023
+ * for an empty title or assignee, a negative priority, candidate groups
+ * that are not a plain list of names; 22001 for a name longer than 1000
+ * bytes (util/names.h).
  */
 PG_FUNCTION_INFO_V1(bpm_add_task);
 Datum
@@ -684,7 +687,9 @@ bpm_add_task(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a task needs a title")));
 	if (!PG_ARGISNULL(2))
-		node.assignee.constant = bpm_jb_string(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+		node.assignee.constant = bpm_jb_string(bpm_name_arg(fcinfo, 2, "assignee"));
+	if (!PG_ARGISNULL(3))
+		bpm_check_names(PG_GETARG_ARRAYTYPE_P(3), "candidate_groups");
 	/* no assignee and no groups: anyone may claim it, as a plan task without them */
 	if (!PG_ARGISNULL(3) && ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(3)),
 										   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(3))) > 0)

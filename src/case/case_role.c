@@ -141,9 +141,8 @@ lock_for_roles(BpmInstance *inst, FunctionCallInfo fcinfo, const char *actor, Oi
 
 	bpm_require_arg(fcinfo, 0, "case id");
 	bpm_require_arg(fcinfo, 1, "role");
-	bpm_require_arg(fcinfo, 2, "actor");
 	*role = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	*holder = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	*holder = bpm_name_arg(fcinfo, 2, "actor");
 	bpm_instance_lock(inst, PG_GETARG_INT64(0), actor);
 	if (!inst->graph->is_case)
 		ereport(ERROR,
@@ -190,7 +189,8 @@ change_role(FunctionCallInfo fcinfo, bool grant)
  * The actor holds the role in the case (and works its tasks for that
  * role). Granting a role held already changes nothing. 42704 unknown case
  * or role, 42809 a process, 42501 the caller is neither an owner of the
- * case nor an operator.
+ * case nor an operator, 22004 / 22023 / 22001 a null, empty or too long
+ * actor (util/names.h).
  */
 PG_FUNCTION_INFO_V1(bpm_grant_case_role);
 Datum

@@ -19,15 +19,13 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 
 #include "case/case.h"
 #include "util/util.h"
-
-/* More on-parts than this in one change means the sentries feed each other. */
-#define MAX_CASE_STEPS	10000
 
 static void
 push(BpmCaseRun *run, char *part)
@@ -241,13 +239,8 @@ take_part(BpmCaseRun *run, const char *part)
 {
 	int			i;
 
+	CHECK_FOR_INTERRUPTS();
 	run->first_new_item = 0;	/* items created from here on did not see this part happen */
-	if (++run->steps > MAX_CASE_STEPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("case %lld of \"%s\": more than %d plan item events in one change",
-						(long long) run->inst->id, run->g->key, MAX_CASE_STEPS),
-				 errhint("Sentries that set each other off without end: look at the repeating items.")));
 	for (i = 0; i < run->g->nnodes; i++)
 	{
 		BpmNode    *node = &run->g->nodes[i];

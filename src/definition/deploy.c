@@ -121,6 +121,51 @@ check_may_add_version(const char *key, Oid deployer)
 			 errhint("Ask an operator (a role with the privileges of the owner of schema bpm) to deploy it, or to grant you that role; or deploy under a new key.")));
 }
 
+/*
+ * 42P17 when a name of the definition is longer than max bytes: the names
+ * that bpm.definition, bpm.node, bpm.flow, bpm.plan_item, bpm.job and
+ * bpm.case_role index (util/names.h), and a topic, which NOTIFY announces.
+ * The element is named by the beginning of its id when that is the name.
+ */
+static void
+check_length(const BpmGraph *g, const char *element, const char *what, const char *name, int max)
+{
+	int			len = strlen(name);
+
+	if (len <= max)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("definition \"%s\": %s%s%s is too long: %d bytes, at most %d",
+					bpm_name_clip(g->key), element ? element : "", element ? ": " : "", what,
+					len, max),
+			 errdetail("It is \"%s\".", bpm_name_clip(name))));
+}
+
+/* Every name the definition stores is short enough to be indexed (and a topic to be sent). */
+static void
+check_name_lengths(const BpmGraph *g)
+{
+	int			i;
+
+	check_length(g, NULL, "its \"key\"", g->key, BPM_NAME_MAX);
+	for (i = 0; i < g->nnodes; i++)
+	{
+		const BpmNode *n = &g->nodes[i];
+		char	   *element = psprintf("%s \"%s\"", g->is_case ? "plan item" : "node",
+									   bpm_name_clip(n->id));
+
+		check_length(g, element, "its \"id\"", n->id, BPM_NAME_MAX);
+		if (n->topic)
+			check_length(g, element, "its \"topic\"", n->topic, BPM_NAME_MAX);
+	}
+	/* a flow's id may be "<from>-><to>", two node ids and the arrow */
+	for (i = 0; i < g->nflows; i++)
+		check_length(g, "a flow", "its \"id\"", g->flows[i].id, 2 * BPM_NAME_MAX + 2);
+	for (i = 0; i < g->nroles; i++)
+		check_length(g, "a role", "its name", g->roles[i], BPM_NAME_MAX);
+}
+
 static void
 store_nodes(int64 id, BpmGraph *g)
 {
@@ -291,7 +336,8 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
  * Validates a process definition and stores it as the next version of its
  * key; content identical to the latest version returns that version's id.
  * Takes a transaction advisory lock on the key. Raises 42P17 naming the
- * element for an invalid definition, 42883 / 42501 for a script function
+ * element for an invalid definition (also a key, node id, topic or role
+ * longer than 1000 bytes: util/names.h), 42883 / 42501 for a script function
  * that is missing or not executable by the deployer, 42501 for a new
  * version of a key by a role that may not add one (check_may_add_version).
  * Writes nothing on error.
@@ -312,6 +358,7 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	bpm_require_arg(fcinfo, 0, "definition");
 	source = PG_GETARG_JSONB_P(0);
 	graph = bpm_graph_compile(source, true);
+	check_name_lengths(graph);
 	hash = content_hash(source);
 
 	/* written as the owner of schema bpm, as the engine writes (definition/ is below it) */

@@ -172,11 +172,10 @@ jsonpath_uses_variables(JsonPath *path)
 	return false;
 }
 
-/* A flow condition must be a predicate: its value is true, false or unknown. */
-JsonPath *
-bpm_prop_condition(const char *key, const char *text, const char *element)
+/* Is the path a predicate (a comparison, a test, a boolean operator)? */
+static bool
+jsonpath_is_predicate(JsonPath *path)
 {
-	JsonPath   *path = bpm_prop_path(key, text, element);
 	JsonPathItem item;
 
 	jspInit(&item, path);
@@ -195,24 +194,72 @@ bpm_prop_condition(const char *key, const char *text, const char *element)
 		case jpiExists:
 		case jpiLikeRegex:
 		case jpiStartsWith:
-			if (jsonpath_uses_variables(path))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("definition \"%s\": %s: condition \"%s\" uses a jsonpath variable",
-								key, element, text),
-						 errhint("Conditions see only the instance data: write $.field, not $name.")));
-			return path;
+			return true;
 		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("definition \"%s\": %s: condition \"%s\" is not a predicate",
-							key, element, text),
-					 errhint("Write a comparison such as $.amount > 1000, or exists($.field).")));
+			return false;
 	}
-	return NULL;
 }
 
-/* A constant (any JSON) or, for a string starting with "$", a jsonpath. */
+/* A flow condition must be a predicate: its value is true, false or unknown. */
+JsonPath *
+bpm_prop_condition(const char *key, const char *text, const char *element)
+{
+	JsonPath   *path = bpm_prop_path(key, text, element);
+
+	if (!jsonpath_is_predicate(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: condition \"%s\" is not a predicate",
+						key, element, text),
+				 errhint("Write a comparison such as $.amount > 1000, or exists($.field).")));
+	if (jsonpath_uses_variables(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: condition \"%s\" uses a jsonpath variable",
+						key, element, text),
+				 errhint("Conditions see only the instance data: write $.field, not $name.")));
+	return path;
+}
+
+/*
+ * A path that selects a value from the instance data (an assignee, the
+ * candidate groups): not a predicate, whose value would be true or false
+ * rather than a name, and without $variables, which nothing passes.
+ */
+static JsonPath *
+value_path(const char *key, const char *text, const char *element)
+{
+	JsonPath   *path = bpm_prop_path(key, text, element);
+
+	if (jsonpath_is_predicate(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: \"%s\" is a predicate, not a path to a value",
+						key, element, text),
+				 errhint("Write the path of the field that holds the value, such as $.approver.")));
+	if (jsonpath_uses_variables(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("definition \"%s\": %s: \"%s\" uses a jsonpath variable",
+						key, element, text),
+				 errhint("Paths see only the instance data: write $.field, not $name.")));
+	return path;
+}
+
+/* A name a task is given (an assignee, a group) fits in its index: util/names.h. */
+static void
+check_name_length(const char *key, const char *element, const char *prop, const char *name,
+				  int len)
+{
+	if (len > BPM_NAME_MAX)
+		invalid(key, "%s: \"%s\" is too long: %d bytes, at most %d (it begins \"%s\")",
+				element, prop, len, BPM_NAME_MAX, bpm_name_clip(pnstrdup(name, len)));
+}
+
+/*
+ * A constant (a name, or an array of names) or, for a string starting with
+ * "$", a path to a value in the instance data.
+ */
 void
 bpm_prop_value_spec(const char *key, JsonbContainer *object, const char *prop,
 			   const char *element, BpmValueSpec *spec, bool array_ok)
@@ -227,21 +274,25 @@ bpm_prop_value_spec(const char *key, JsonbContainer *object, const char *prop,
 	{
 		char	   *text = pnstrdup(v.val.string.val, v.val.string.len);
 
-		spec->path = bpm_prop_path(key, text, psprintf("%s property \"%s\"", element, prop));
+		spec->path = value_path(key, text, psprintf("%s property \"%s\"", element, prop));
 		return;
 	}
 	if (v.type == jbvString && v.val.string.len > 0)
 	{
+		check_name_length(key, element, prop, v.val.string.val, v.val.string.len);
 		spec->constant = bpm_jb_value_to_jsonb(&v);
 		return;
 	}
 	if (array_ok && v.type == jbvBinary)
 	{
 		int			n;
+		char	  **names = bpm_prop_strings(key, object, prop, element, &n);
+		int			i;
 
-		(void) bpm_prop_strings(key, object, prop, element, &n);
 		if (n == 0)
 			invalid(key, "%s: \"%s\" must not be empty", element, prop);
+		for (i = 0; i < n; i++)
+			check_name_length(key, element, prop, names[i], strlen(names[i]));
 		spec->constant = bpm_jb_value_to_jsonb(&v);
 		return;
 	}

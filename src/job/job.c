@@ -120,6 +120,25 @@ require_lock_holder(const JobRow *job, const char *worker)
 				 errdetail("The lock of a worker that took too long expires and another worker may fetch the job.")));
 }
 
+/*
+ * A worker's interval argument (lock_for, retry_in): 22023 when it is
+ * negative. A negative lock would have expired before it was taken, a
+ * negative retry fall due in the past. Zero is now: a lock that others
+ * may take over at once, a retry due at once.
+ */
+static void
+check_interval_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	Interval	zero = {0, 0, 0};
+	Datum		value = PG_GETARG_DATUM(argno);
+
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalPGetDatum(&zero))) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be zero or positive, not %s", what,
+						DatumGetCString(DirectFunctionCall1(interval_out, value)))));
+}
+
 /* One job locked by fetch_and_lock: its instance chain must get an event. */
 typedef struct Fetched
 {
@@ -135,7 +154,9 @@ typedef struct Fetched
  * Locks up to max_jobs due jobs of the topic for the worker: jobs never
  * locked, or whose lock expired. Skips, without waiting, jobs whose row,
  * instance or family root (process/family.c) another transaction holds.
- * Writes a job_locked event per job.
+ * Writes a job_locked event per job. Raises 22004, 22023 (max_jobs < 1,
+ * a negative lock_for, an empty worker or topic), 22001 (a worker or
+ * topic longer than 1000 bytes).
  */
 PG_FUNCTION_INFO_V1(bpm_fetch_and_lock);
 Datum
@@ -166,16 +187,16 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	bpm_require_arg(fcinfo, 0, "topic");
-	bpm_require_arg(fcinfo, 1, "worker");
+	(void) bpm_name_arg(fcinfo, 0, "topic");
+	worker = bpm_name_arg(fcinfo, 1, "worker");
 	bpm_require_arg(fcinfo, 2, "max_jobs");
 	bpm_require_arg(fcinfo, 3, "lock_for");
-	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	max_jobs = PG_GETARG_INT32(2);
 	if (max_jobs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_jobs must be at least 1, not %d", max_jobs)));
+	check_interval_arg(fcinfo, 3, "lock_for");
 	bpm_engine_enter(&saved);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = Int32GetDatum(max_jobs);
@@ -214,7 +235,8 @@ bpm_fetch_and_lock(PG_FUNCTION_ARGS)
  * The worker holding the lock reports success: the job row is removed, the
  * data merged, the instance moves on. Locks the instance, then the job.
  * Raises 42704 (no such job), 55000 (not locked, or an incident), 42501
- * (locked by another worker).
+ * (locked by another worker), 22004 / 22023 / 22001 for a null, empty or
+ * too long worker name.
  */
 PG_FUNCTION_INFO_V1(bpm_complete_job);
 Datum
@@ -234,9 +256,8 @@ bpm_complete_job(PG_FUNCTION_ARGS)
 	Datum		arg;
 
 	bpm_require_arg(fcinfo, 0, "job id");
-	bpm_require_arg(fcinfo, 1, "worker");
 	job_id = PG_GETARG_INT64(0);
-	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	worker = bpm_name_arg(fcinfo, 1, "worker");
 	data = PG_ARGISNULL(2) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(2);
 	arg = Int64GetDatum(job_id);
 
@@ -292,7 +313,8 @@ fail_locked_job(BpmInstance *inst, const JobRow *job, const char *worker, const 
  *
  * The worker holding the lock reports a failed attempt: one retry less,
  * unlocked, fetchable again after retry_in. With no retries left the job
- * becomes an incident (bpm.incidents). Raises as bpm.complete_job.
+ * becomes an incident (bpm.incidents). Raises as bpm.complete_job, and
+ * 22023 for a negative retry_in.
  */
 PG_FUNCTION_INFO_V1(bpm_fail_job);
 Datum
@@ -307,12 +329,12 @@ bpm_fail_job(PG_FUNCTION_ARGS)
 	JobRow		job;
 
 	bpm_require_arg(fcinfo, 0, "job id");
-	bpm_require_arg(fcinfo, 1, "worker");
+	worker = bpm_name_arg(fcinfo, 1, "worker");
 	bpm_require_arg(fcinfo, 2, "error");
 	bpm_require_arg(fcinfo, 3, "retry_in");
 	job_id = PG_GETARG_INT64(0);
-	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	error = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	check_interval_arg(fcinfo, 3, "retry_in");
 	bpm_engine_enter(&saved);
 	lock_job(&inst, job_id, actor, &job);
 	require_lock_holder(&job, worker);
@@ -347,10 +369,9 @@ bpm_throw_error(PG_FUNCTION_ARGS)
 	JobRow		job;
 
 	bpm_require_arg(fcinfo, 0, "job id");
-	bpm_require_arg(fcinfo, 1, "worker");
+	worker = bpm_name_arg(fcinfo, 1, "worker");
 	bpm_require_arg(fcinfo, 2, "error code");
 	job_id = PG_GETARG_INT64(0);
-	worker = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	code = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	message = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	if (code[0] == '\0')

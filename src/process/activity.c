@@ -111,11 +111,22 @@ typedef struct NewTask
 	int64		escalation_of;	/* 0: a task of the process */
 } NewTask;
 
+/* 'user task "t" of process "k"', 'human task "t" of case "k"', for messages */
+static char *
+task_what(const BpmInstance *inst, const NewTask *t)
+{
+	return psprintf("%s%s \"%s\" of %s \"%s\"",
+					t->escalation_of ? "escalation task of " : "",
+					inst->graph->is_case ? "human task" : "user task", t->node_id,
+					inst->graph->is_case ? "case" : "process", inst->graph->key);
+}
+
 /*
  * Insert an open task and record task_created. Who may work it is decided
  * by data: when the definition names an assignee or candidate groups and
  * they resolve to nothing, the step fails (23502) rather than open the task
- * to everyone.
+ * to everyone; names they resolve to must be names (util/names.h: 22023,
+ * 22001), or the task could not be stored.
  */
 static int64
 insert_task(BpmInstance *inst, const NewTask *t, int64 token_id)
@@ -141,12 +152,15 @@ insert_task(BpmInstance *inst, const NewTask *t, int64 token_id)
 														  ARR_DIMS(DatumGetArrayTypeP(groups))) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s \"%s\" of process \"%s\" has neither an assignee nor candidate groups in the instance data",
-						t->escalation_of ? "escalation task of user task" : "user task",
-						t->node_id, inst->graph->key),
+				 errmsg("%s has neither an assignee nor candidate groups in the %s",
+						task_what(inst, t), inst->graph->is_case ? "case file" : "instance data"),
 				 errdetail("Its assignee and candidate groups resolve to nothing in the data %s.",
 						   JsonbToCString(NULL, &inst->data->root, VARSIZE(inst->data))),
-				 errhint("Provide the fields the paths name before the process reaches the task.")));
+				 errhint("Provide the fields the paths name before the %s reaches the task.",
+						 inst->graph->is_case ? "case" : "process")));
+	if (assignee)
+		bpm_check_name(assignee, psprintf("the assignee of %s", task_what(inst, t)));
+	bpm_check_names(DatumGetArrayTypeP(groups), psprintf("the candidate groups of %s", task_what(inst, t)));
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	values[2] = CStringGetTextDatum(t->node_id);
@@ -389,6 +403,12 @@ bpm_activity_escalate_task(BpmInstance *inst, BpmNode *node, int64 token_id)
 				 errmsg("escalation of user task \"%s\" in process \"%s\": its assignee and candidate groups resolve to nothing in the instance data",
 						node->id, inst->graph->key),
 				 errhint("Provide the fields the escalation's paths name; the job is retried.")));
+	if (assignee)
+		bpm_check_name(assignee, psprintf("the assignee of the escalation of user task \"%s\" in process \"%s\"",
+										  node->id, inst->graph->key));
+	bpm_check_names(DatumGetArrayTypeP(groups),
+					psprintf("the candidate groups of the escalation of user task \"%s\" in process \"%s\"",
+							 node->id, inst->graph->key));
 	values[0] = Int64GetDatum(inst->id);
 	values[1] = Int64GetDatum(token_id);
 	/* new groups without a new assignee release the task to the groups */

@@ -20,8 +20,9 @@
  *
  * Starts the latest version of the process key and runs it until every
  * token rests. The new instance row is locked by its insert. Raises 42704
- * for an unknown key, 22023 for data that is not an object, and whatever
- * the first step raises (a gateway with no way out, a failing script),
+ * for an unknown key, 22023 for data that is not an object or an empty
+ * business key, 22001 for a business key longer than 1000 bytes
+ * (util/names.h), and whatever the first step raises (a gateway with no way out, a failing script),
  * with nothing written.
  */
 PG_FUNCTION_INFO_V1(bpm_start);
@@ -49,7 +50,7 @@ bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind)
 	bpm_require_arg(fcinfo, 0, psprintf("%s key", kind));
 	key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	data = PG_ARGISNULL(1) ? bpm_jb_empty_object() : PG_GETARG_JSONB_P(1);
-	business_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	business_key = PG_ARGISNULL(2) ? NULL : bpm_name_arg(fcinfo, 2, "business_key");
 
 	bpm_engine_enter(&saved);
 	bpm_instance_create(&inst, bpm_definition_latest(key, kind), data, business_key, actor,

@@ -67,6 +67,22 @@ static uint32 act_as_hash = 0;
 /* Counts invalidations, so that a decision made across one is not kept. */
 static uint64 actor_cache_generation = 0;
 
+/*
+ * The actor is stored as an assignee, a worker, a case role's holder, the
+ * author of every event: a name (util/names.h), so at most BPM_NAME_MAX
+ * bytes (22001). Empty means the role.
+ */
+static bool
+actor_check(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || strlen(*newval) <= BPM_NAME_MAX)
+		return true;
+	GUC_check_errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION);
+	GUC_check_errdetail("An actor is at most %d bytes, not %d: \"%s\".",
+						BPM_NAME_MAX, (int) strlen(*newval), bpm_name_clip(*newval));
+	return false;
+}
+
 void
 bpm_actor_init(void)
 {
@@ -79,7 +95,7 @@ bpm_actor_init(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   actor_check, NULL, NULL);
 }
 
 /*

@@ -21,9 +21,9 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -202,13 +202,61 @@ bpm_board_task_completed(int64 task_id)
 	place_card(task_id, board_id, final, 0);
 }
 
+/* qsort: column names in byte order (the C collation texteq uses) */
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The columns of a new board: at least two, a plain list (util/names.h),
+ * no null, empty, too long or repeated name. A sorted copy finds a repeat
+ * in n log n: a board of 40,000 columns is checked at once.
+ */
+static void
+check_columns(const char *board, ArrayType *arr)
+{
+	Datum	   *items;
+	bool	   *nulls;
+	char	  **sorted;
+	int			n;
+	int			i;
+
+	bpm_check_list(arr, "columns");
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
+	if (n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("board \"%s\" needs at least two columns, not %d", board, n),
+				 errhint("The last column is the final one: moving a card there completes its task, e.g. ARRAY['todo', 'doing', 'done'].")));
+	sorted = palloc(sizeof(char *) * n);
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(items[i])) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("board \"%s\": column names must not be null or empty", board)));
+		sorted[i] = TextDatumGetCString(items[i]);
+		bpm_check_name(sorted[i], psprintf("column %d of board \"%s\"", i + 1, board));
+	}
+	qsort(sorted, n, sizeof(char *), compare_names);
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("board \"%s\": column \"%s\" is named twice", board, sorted[i])));
+}
+
 /*
  * bpm.create_board(name text, columns text[]) RETURNS bigint
  *
  * A board with its columns in order; the last is the final one, where a
  * card's task is completed. Records board_created (no instance, not
  * chained). Raises 22004, 22023 (empty name; fewer than two columns, a
- * null, empty or repeated column name), 42710 (the name is taken).
+ * null, empty or repeated column name, columns that are not a plain
+ * list), 22001 (a name longer than 1000 bytes), 42710 (the name is taken).
  */
 PG_FUNCTION_INFO_V1(bpm_create_board);
 Datum
@@ -227,11 +275,6 @@ bpm_create_board(PG_FUNCTION_ARGS)
 	char	   *name;
 	char	   *actor = bpm_current_actor_name();
 	ArrayType  *arr;
-	Datum	   *items;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	int			j;
 	Datum		values[2];
 	BpmIdentity caller;
 	TaskScope	none;
@@ -244,26 +287,9 @@ bpm_create_board(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a board's name must not be empty")));
+	bpm_check_name(name, "board name");
 	arr = PG_GETARG_ARRAYTYPE_P(1);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
-	if (n < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("board \"%s\" needs at least two columns, not %d", name, n),
-				 errhint("The last column is the final one: moving a card there completes its task, e.g. ARRAY['todo', 'doing', 'done'].")));
-	for (i = 0; i < n; i++)
-	{
-		if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(items[i])) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("board \"%s\": column names must not be null or empty", name)));
-		for (j = 0; j < i; j++)
-			if (!nulls[j] && DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, items[i], items[j])))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("board \"%s\": column \"%s\" is named twice", name,
-								TextDatumGetCString(items[i]))));
-	}
+	check_columns(name, arr);
 
 	bpm_engine_enter(&caller);
 	values[0] = CStringGetTextDatum(name);

@@ -104,9 +104,8 @@ bpm_delegate(PG_FUNCTION_ARGS)
 	Datum		values[3];
 
 	bpm_require_arg(fcinfo, 0, "task id");
-	bpm_require_arg(fcinfo, 1, "delegate");
 	task_id = PG_GETARG_INT64(0);
-	to = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	to = bpm_name_arg(fcinfo, 1, "delegate");
 
 	bpm_engine_enter(&caller);
 	instance_id = bpm_task_begin(&scope, task_id, actor);

@@ -201,26 +201,14 @@ check_parent(int64 parent_id, const char *actor, Oid caller)
 				 errdetail("Only those who may work a task (and the creator of a free task, and operators) may split it.")));
 }
 
-/* A text[] argument: NULL is empty; NULL elements and empty strings are refused. */
+/* A text[] argument of names (util/names.h); NULL is empty. */
 static Datum
 text_array_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	ArrayType  *arr;
-	Datum	   *items;
-	bool	   *nulls;
-	int			n;
-	int			i;
-
 	if (PG_ARGISNULL(argno))
 		return PointerGetDatum(construct_empty_array(TEXTOID));
-	arr = PG_GETARG_ARRAYTYPE_P(argno);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
-	for (i = 0; i < n; i++)
-		if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(items[i])) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not contain null or empty names", what)));
-	return PointerGetDatum(arr);
+	bpm_check_names(PG_GETARG_ARRAYTYPE_P(argno), what);
+	return PG_GETARG_DATUM(argno);
 }
 
 /*
@@ -236,9 +224,10 @@ text_array_arg(FunctionCallInfo fcinfo, int argno, const char *what)
  * instance, or its row) and requires it open (55000) and the actor allowed
  * to split it (42501). With board, its card goes to the end of the board's
  * first column (locks the board; 42704 for an unknown board). Raises 22004
- * for a NULL title, 22023 for an empty title, a negative priority or null
- * or empty names in candidate_groups or labels, 42704 for an unknown
- * parent.
+ * for a NULL title, 22023 for an empty title or assignee, a negative
+ * priority, candidate_groups or labels that are not a plain list of names
+ * (one-dimensional from 1, no null or empty name), 22001 for a name longer
+ * than 1000 bytes (util/names.h), 42704 for an unknown parent.
  */
 PG_FUNCTION_INFO_V1(bpm_create_task);
 Datum
@@ -278,6 +267,8 @@ bpm_create_task(PG_FUNCTION_ARGS)
 		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
 		nulls[i] = BPM_NULL(PG_ARGISNULL(i));
 	}
+	if (!PG_ARGISNULL(2))
+		(void) bpm_name_arg(fcinfo, 2, "assignee");
 	values[3] = text_array_arg(fcinfo, 3, "candidate_groups");
 	values[4] = Int32GetDatum(priority);
 	values[5] = PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5);

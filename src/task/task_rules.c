@@ -373,6 +373,11 @@ bpm_task_judge(TaskScope *scope, const TaskRow *cur, TaskRow *next, Oid caller)
 						next->status),
 				 errhint("A task is \"open\", \"completed\" or \"cancelled\"; set \"completed\" to complete it.")));
 
+	/* names are stored and indexed: none empty, too long or in a nested array */
+	if (bpm_task_reassigned(cur, next) && next->assignee)
+		bpm_check_name(next->assignee, "assignee");
+	if (bpm_task_details_changed(cur, next))
+		bpm_check_names(DatumGetArrayTypeP(next->labels), "labels");
 	if (cancelling && !BPM_TASK_IS_FREE(cur))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

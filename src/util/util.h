@@ -3,8 +3,9 @@
  *
  * What util/ offers the other folders: SPI statements prepared once
  * (spi_util.h), jsonb helpers (jsonb_util.h), PostgreSQL version
- * differences (compat.h), the installed version of the SQL (version.h). Other folders include this header, not those
- * (src/README.md).
+ * differences (compat.h), the installed version of the SQL (version.h),
+ * the checks of names given to the engine (names.h). Other folders
+ * include this header, not those (src/README.md).
  */
 #ifndef BPM_UTIL_H
 #define BPM_UTIL_H
@@ -13,5 +14,6 @@
 #include "util/spi_util.h"
 #include "util/jsonb_util.h"
 #include "util/version.h"
+#include "util/names.h"
 
 #endif							/* BPM_UTIL_H */
