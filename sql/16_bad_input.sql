@@ -132,10 +132,17 @@ SELECT c.what, e.* FROM (VALUES
   ('variable path',   pg_temp.one_node('bad16', '{"id": "u", "type": "user_task", "assignee": "$.a == $x"}')),
   ('variable only',   pg_temp.one_node('bad16', '{"id": "u", "type": "user_task", "candidate_groups": "$groups"}')),
   ('groups predicate', pg_temp.one_node('bad16', '{"id": "u", "type": "user_task", "candidate_groups": "$.groups.size() > 0"}')),
-  ('long role',       jsonb_build_object('key', 'bad16', 'kind', 'case', 'roles', jsonb_build_array(repeat('r', 1001)),
+  ('long role',       jsonb_build_object('key', 'bad16', 'kind', 'case', 'roles', jsonb_build_array(repeat('r', 975)),
                                          'plan', '[{"id": "t", "type": "human_task"}]'::jsonb))
 ) AS c(what, definition), pg_temp.error_of(format('SELECT bpm.deploy(%L)', c.definition)) AS e;
 SELECT count(*) AS deployed FROM bpm.definition WHERE key = 'bad16';
+-- A role is at most 974 bytes: its holders' group, "case:<id>:<role>",
+-- is a name too, and the role's task is for that group.
+SELECT bpm.deploy(jsonb_build_object('key', 'role16', 'kind', 'case', 'roles', jsonb_build_array(repeat('r', 974)),
+    'plan', jsonb_build_array(jsonb_build_object('id', 't', 'type', 'human_task', 'role', repeat('r', 974)))))
+  IS NOT NULL AS deployed;
+SELECT bpm.open_case('role16') AS rc \gset
+SELECT octet_length(candidate_groups[1]) AS group_bytes FROM bpm.task_store WHERE instance_id = :rc;
 
 -- Names a task takes from the data at run time are checked when the task
 -- is created: the step fails, naming the task, and nothing is stored. A

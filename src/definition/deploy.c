@@ -142,6 +142,13 @@ check_length(const BpmGraph *g, const char *element, const char *what, const cha
 			 errdetail("It is \"%s\".", bpm_name_clip(name))));
 }
 
+/*
+ * A case role's holders are the group "case:<case id>:<role>"
+ * (case/case_role.c), which is a name too: "case:", 20 digits and ":"
+ * leave the role 26 bytes less.
+ */
+#define ROLE_MAX (BPM_NAME_MAX - 26)
+
 /* Every name the definition stores is short enough to be indexed (and a topic to be sent). */
 static void
 check_name_lengths(const BpmGraph *g)
@@ -163,7 +170,7 @@ check_name_lengths(const BpmGraph *g)
 	for (i = 0; i < g->nflows; i++)
 		check_length(g, "a flow", "its \"id\"", g->flows[i].id, 2 * BPM_NAME_MAX + 2);
 	for (i = 0; i < g->nroles; i++)
-		check_length(g, "a role", "its name", g->roles[i], BPM_NAME_MAX);
+		check_length(g, "a role", "its name", g->roles[i], ROLE_MAX);
 }
 
 static void
@@ -336,8 +343,8 @@ store_definition(Jsonb *source, BpmGraph *g, bytea *hash, int version,
  * Validates a process definition and stores it as the next version of its
  * key; content identical to the latest version returns that version's id.
  * Takes a transaction advisory lock on the key. Raises 42P17 naming the
- * element for an invalid definition (also a key, node id, topic or role
- * longer than 1000 bytes: util/names.h), 42883 / 42501 for a script function
+ * element for an invalid definition (also a key, node id or topic longer
+ * than 1000 bytes, util/names.h, or a role longer than 974), 42883 / 42501 for a script function
  * that is missing or not executable by the deployer, 42501 for a new
  * version of a key by a role that may not add one (check_may_add_version).
  * Writes nothing on error.
