@@ -47,7 +47,7 @@
 --               settings run by a stranger's bpm.start (hole 2), a script
 --               whose deployer was dropped (hole 5), a new version of
 --               someone else's key (hole 4). A row with a "todo" is a
---               hole still open (4, and those this file found: the job
+--               hole still open (those this file found: the job
 --               functions and bpm.verify_events on what belongs to a case
 --               the caller may not see, trigger functions that fail with
 --               XX000 when called directly): its test is a pgTAP TODO
@@ -506,13 +506,12 @@ INSERT INTO expected (fn, stmt, outcome, changes, why, control, uses_actor, todo
 ('bpm.deploy(jsonb)', $$SELECT bpm.deploy('{"key": "sec_flow", "nodes": [{"id": "s", "type": "start_event"},
     {"id": "e", "type": "end_event"}], "flows": [{"from": "s", "to": "e"}]}')$$, '42501', '{}',
  'hole 4: a new version of a key is for the role that deployed its first version, its members and operators',
- 'sec_deployer', true, 'hole 4: any role deploys a new version of any key'),
+ 'sec_deployer', true, NULL),
 ('bpm.deploy(jsonb)', $$SELECT bpm.deploy('{"key": "sec_ext", "nodes": [{"id": "s", "type": "start_event"},
     {"id": "e", "type": "end_event"}], "flows": [{"from": "s", "to": "e"}]}')$$, '42501', '{}',
- 'hole 4: ... such as the process a case''s process task names', 'sec_deployer', true,
- 'hole 4: any role deploys a new version of any key'),
+ 'hole 4: ... such as the process a case''s process task names', 'sec_deployer', true, NULL),
 ('bpm.deploy(jsonb)', $$SELECT bpm.deploy('{"key": "sec_simple", "kind": "case", "plan": [{"id": "y", "type": "human_task"}]}')$$,
- '42501', '{}', 'hole 4: ... or a case definition', 'sec_deployer', true, 'hole 4: any role deploys a new version of any key');
+ '42501', '{}', 'hole 4: ... or a case definition', 'sec_deployer', true, NULL);
 
 -- The stranger's code, run by the superuser: the step fails and nothing
 -- of it remains; an SQL service task's job fails (and is retried).
