@@ -49,8 +49,9 @@
 --               someone else's key (hole 4). A row with a "todo" is a
 --               hole still open (those this file found: the job
 --               functions and bpm.verify_events on what belongs to a case
---               the caller may not see, trigger functions that fail with
---               XX000 when called directly): its test is a pgTAP TODO
+--               the caller may not see, a draft output that is not a
+--               JSON object, trigger functions that fail with XX000 when
+--               called directly): its test is a pgTAP TODO
 --               test, listed as "# TODO" while the file passes; when the
 --               hole is closed, pg_prove reports "TODO passed", and the
 --               todo comes off.
@@ -587,6 +588,11 @@ INSERT INTO expected (stmt, outcome, why, control, uses_actor, todo) VALUES
 ('UPDATE bpm.task SET output = ''{"x": 1}''', '42501', 'every task at once: refused at the first that is not its', NULL, true, NULL),
 ('UPDATE bpm.task SET status = status, output = output, assignee = assignee, priority = priority WHERE id = {{review}}', '00000',
  'changing nothing: no event, nothing written', NULL, true, NULL),
+('UPDATE bpm.task SET status = NULL WHERE id = {{review}}', '23502',
+ 'a NULL status is refused, before anything (it crashed the server, any role could send it: 55_task_update_edges)', NULL, true, NULL),
+('UPDATE bpm.task SET output = ''[1]'' WHERE id = {{open}}', '22023',
+ 'an output is a JSON object (docs/concepts.md, Tasks: the rules checked on completion)', NULL, true,
+ 'a draft output that is not a JSON object is stored (task_saved); the task then cannot be completed until someone replaces it'),
 ('UPDATE bpm.task SET priority = 99 WHERE id = {{open}}', '42501', 'rescheduling a task that is not one''s own is for operators', 'sec_operator', true, NULL),
 ('UPDATE bpm.task SET status = ''completed'' WHERE id = {{h}}', '00000',
  'row-level security: the UPDATE finds no task of a case it may not see, and changes nothing', 'sec_assignee', true, NULL),
