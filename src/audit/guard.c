@@ -22,6 +22,7 @@
 
 #include "security/security.h"
 #include "audit/audit.h"
+#include "util/util.h"
 
 /*
  * Trigger bpm.event_guard(): BEFORE UPDATE OR DELETE (row) and BEFORE
@@ -36,8 +37,7 @@ bpm_event_guard(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const char *op = "change";
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pg_bpm: bpm.event_guard() must be called as a trigger");
+	bpm_require_trigger(fcinfo, "bpm.event_guard()", BPM_TRIGGER_ANY);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		op = "UPDATE";
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -77,8 +77,7 @@ bpm_runtime_guard(PG_FUNCTION_ARGS)
 	bool		isnull = true;
 	int64		instance_id = 0;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pg_bpm: bpm.runtime_guard() must be called as a trigger");
+	bpm_require_trigger(fcinfo, "bpm.runtime_guard()", BPM_TRIGGER_ANY);
 	rel = trigdata->tg_relation;
 	table = RelationGetRelationName(rel);
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))

@@ -588,13 +588,13 @@ bpm_case_update(PG_FUNCTION_ARGS)
 	int64		case_id;
 	Datum		before;
 	Datum		after;
-	char	   *actor = bpm_current_actor_name();
+	char	   *actor;
 	BpmIdentity saved;
 	BpmInstance inst;
 	BpmCaseRun	run;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(td->tg_event))
-		elog(ERROR, "pg_bpm: bpm.case_update() must be called as an INSTEAD OF trigger");
+	bpm_require_trigger(fcinfo, "bpm.case_update()", BPM_TRIGGER_INSTEAD);
+	actor = bpm_current_actor_name();
 	desc = td->tg_relation->rd_att;
 	case_id = DatumGetInt64(heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull));
 	refuse_other_columns(td, case_id);

@@ -225,8 +225,7 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	HeapTuple	result;
 	char	   *actor;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(td->tg_event))
-		elog(ERROR, "pg_bpm: bpm.task_update() must be called as an INSTEAD OF trigger");
+	bpm_require_trigger(fcinfo, "bpm.task_update()", BPM_TRIGGER_INSTEAD);
 	desc = td->tg_relation->rd_att;
 	bpm_task_row_from_tuple(td->tg_trigtuple, desc, &seen);
 	bpm_task_row_from_tuple(td->tg_newtuple, desc, &asked);
@@ -263,8 +262,7 @@ bpm_task_refuse_write(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TaskRow		task;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pg_bpm: bpm.task_refuse_write() must be called as a trigger");
+	bpm_require_trigger(fcinfo, "bpm.task_refuse_write()", BPM_TRIGGER_ANY);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
 		ereport(ERROR,

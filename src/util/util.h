@@ -13,6 +13,7 @@
 #include "util/compat.h"
 #include "util/spi_util.h"
 #include "util/jsonb_util.h"
+#include "util/trigger.h"
 #include "util/version.h"
 #include "util/names.h"
 

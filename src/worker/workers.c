@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "process/process.h"
+#include "util/util.h"
 #include "worker/workers.h"
 
 /* How long a backend waits for a database's workers to leave before it drops the database. */
@@ -317,9 +318,7 @@ bpm_job_wake_scheduler(PG_FUNCTION_ARGS)
 	Datum		retries;
 	Datum		due;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "bpm.job_wake_scheduler must be a BEFORE ROW trigger");
+	bpm_require_trigger(fcinfo, "bpm.job_wake_scheduler()", BPM_TRIGGER_BEFORE_ROW);
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple
 		: trigdata->tg_trigtuple;
 	if (shared == NULL)
