@@ -99,7 +99,8 @@ verify_chain(int64 instance_id)
  * bpm.verify_events(instance_id bigint) RETURNS TABLE(ok boolean, first_bad_event bigint)
  *
  * Recomputes the hash chain of one instance. Takes no locks; reads one
- * snapshot. first_bad_event is the first event changed, removed before, or
+ * snapshot. Raises 42501 for a case (or an instance below one) the actor
+ * may not see. first_bad_event is the first event changed, removed before, or
  * moved out of place; when the newest events were removed it is the id the
  * instance row still anchors.
  */
@@ -107,7 +108,13 @@ PG_FUNCTION_INFO_V1(bpm_verify_events);
 Datum
 bpm_verify_events(PG_FUNCTION_ARGS)
 {
+	static BpmStatement kind = {
+		"SELECT kind = 'case' FROM bpm.instance WHERE id = $1", 1, {INT8OID}
+	};
 	int64		instance_id;
+	Datum		arg;
+	const char *actor;
+	Oid			caller;
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -118,10 +125,17 @@ bpm_verify_events(PG_FUNCTION_ARGS)
 		elog(ERROR, "pg_bpm: return type must be a row type");
 	bpm_require_arg(fcinfo, 0, "instance id");
 	instance_id = PG_GETARG_INT64(0);
+	arg = Int64GetDatum(instance_id);
+	actor = bpm_current_actor_name();
+	caller = GetUserId();
 	/* read as the owner of schema bpm, who sees every event (audit/ is below the engine) */
 	bpm_become_owner(&saved);
 	bpm_spi_connect();
 	bad = verify_chain(instance_id);
+	/* whether a case's chain holds, and where it breaks, is for who may see the case */
+	if (bpm_spi_run(&kind, &arg, NULL) == 1)
+		bpm_require_may_see_instance(instance_id, DatumGetBool(bpm_spi_datum(0, 1, &(bool){false})),
+								 actor, caller);
 	bpm_spi_finish();
 	bpm_restore_identity(&saved);
 

@@ -386,8 +386,16 @@ bpm_task_judge(TaskScope *scope, const TaskRow *cur, TaskRow *next, Oid caller)
 						 (long long) cur->instance_id)));
 	bpm_delegation_check_change(cur, next, scope->actor);
 	check_may_change(cur, next, scope->actor, caller);
-	if (!completing && bpm_task_output_changed(cur, next) && !bpm_is_operator(caller))
-		check_may_work(cur, scope->actor, "write the output of");
+	if (!completing && bpm_task_output_changed(cur, next))
+	{
+		if (!bpm_is_operator(caller))
+			check_may_work(cur, scope->actor, "write the output of");
+		if (next->output && !JB_ROOT_IS_OBJECT(next->output))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("task %lld: output must be a JSON object", (long long) cur->id),
+					 errdetail("A draft output is merged into the instance data when the task is completed.")));
+	}
 	if (completing && BPM_TASK_DELEGATED(cur))
 	{
 		/* the delegate's completion resolves it: back to its owner, still open */
