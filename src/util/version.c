@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+
 #include "util/spi_util.h"
 #include "util/version.h"
 
@@ -26,19 +28,55 @@ bpm_installed_version(void)
 	return bpm_spi_text(0, 1);
 }
 
+/* The installed SQL was found to be the library's (asked again after forgetting). */
+static bool current = false;
+
+/* An update rolled back, in a transaction or to a savepoint: ask again. */
+static void
+forget_on_abort(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		current = false;
+}
+
+static void
+forget_on_subabort(SubXactEvent event, SubTransactionId mySubid,
+				   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		current = false;
+}
+
+/* The extension is created or updated in this backend: ask again. */
+void
+bpm_forget_sql_version(void)
+{
+	current = false;
+}
+
 /*
  * Refuse (55000) to act while the installed SQL is not the library's.
- * Asked once per backend until it holds: an update is never undone
- * within the life of a library, so the answer stays true. SPI connected.
+ * Asked once per backend while the answer holds: it is forgotten when a
+ * transaction or subtransaction of this backend aborts (an update rolled
+ * back) and when this backend creates or updates the extension
+ * (bpm_forget_sql_version, from the utility hook). Another backend's
+ * DROP and CREATE EXTENSION pg_bpm VERSION '0.1.0' goes unnoticed until
+ * this one's next abort. SPI connected.
  */
 void
 bpm_require_current_sql(void)
 {
-	static bool current = false;
+	static bool callbacks = false;
 	const char *installed;
 
 	if (current)
 		return;
+	if (!callbacks)
+	{
+		RegisterXactCallback(forget_on_abort, NULL);
+		RegisterSubXactCallback(forget_on_subabort, NULL);
+		callbacks = true;
+	}
 	installed = bpm_installed_version();
 	if (installed != NULL && strcmp(installed, BPM_EXTVERSION) != 0)
 		ereport(ERROR,

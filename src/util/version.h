@@ -10,5 +10,6 @@
 
 extern const char *bpm_installed_version(void);
 extern void bpm_require_current_sql(void);
+extern void bpm_forget_sql_version(void);
 
 #endif							/* BPM_VERSION_H */

@@ -28,6 +28,7 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 
+#include "util/util.h"
 #include "worker/workers.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
@@ -143,7 +144,13 @@ bpm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 		bpm_workers_pause_database(MyDatabaseId);
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
+	{
 		bpm_workers_note_extension_created();
+		bpm_forget_sql_version();
+	}
+	if (IsA(stmt, AlterExtensionStmt) &&
+		strcmp(((AlterExtensionStmt *) stmt)->extname, "pg_bpm") == 0)
+		bpm_forget_sql_version();
 	if (drops_pg_bpm(stmt) ||
 		(IsA(stmt, AlterExtensionStmt) &&
 		 strcmp(((AlterExtensionStmt *) stmt)->extname, "pg_bpm") == 0))

@@ -300,6 +300,16 @@ like($err, qr/ERROR:  55000: pg_bpm 0\.1\.0 is installed in this database, but t
 	'an API call before the update is refused with 55000, saying which versions meet');
 like($err, qr/HINT:  Run ALTER EXTENSION pg_bpm UPDATE\./, '... with the hint to update');
 is($node->safe_psql('app', $in_flight), $before, '... and changes nothing');
+# An update rolled back leaves the old SQL: a session that saw the new one
+# inside that transaction asks again (found in review).
+($rc, $out, $err) = $node->psql('app', qq{
+BEGIN;
+ALTER EXTENSION pg_bpm UPDATE;
+SELECT bpm.cancel(id, 'inside the update') FROM bpm.instance WHERE business_key = 'answered';
+ROLLBACK;
+$answered;}, extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  55000: pg_bpm 0\.1\.0 is installed in this database/,
+	'after an update rolled back, the same session is refused again with 55000');
 
 $node->safe_psql('app', 'ALTER EXTENSION pg_bpm UPDATE');
 is($node->safe_psql('app', q{SELECT extversion FROM pg_extension WHERE extname = 'pg_bpm'}),
