@@ -371,6 +371,7 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	/* written as the owner of schema bpm, as the engine writes (definition/ is below it) */
 	bpm_become_owner(&saved);
 	bpm_spi_connect();
+	bpm_require_current_sql();
 	lock_key(graph->key);
 	id = find_identical_latest(graph->key, hash, &latest);
 	if (id == 0 && latest > 0)

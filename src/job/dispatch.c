@@ -54,13 +54,21 @@ bpm_job_run(BpmDueJob *job)
 {
 	BpmJobHandler handler = handlers[job->kind];
 	BpmInstance inst;
+	int			node;
 
 	if (handler == NULL)
 		elog(ERROR, "pg_bpm: job %lld of kind %s is not run by the job runners",
 			 (long long) job->id, bpm_job_kind_name(job->kind));
 	job->in_function = false;
 	bpm_instance_lock(&inst, job->instance_id, job->actor);
-	handler(&inst, &inst.graph->nodes[bpm_graph_find(inst.graph, job->node_id)], job);
+	node = bpm_graph_find(inst.graph, job->node_id);
+	if (node < 0)				/* a row written by hand: it fails, and becomes an incident */
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("job %lld names node \"%s\", which %s \"%s\" does not have",
+						(long long) job->id, job->node_id ? job->node_id : "",
+						inst.graph->is_case ? "case" : "process", inst.graph->key)));
+	handler(&inst, &inst.graph->nodes[node], job);
 }
 
 /* The job is done: remove its row and record the event that says so. */
