@@ -6,9 +6,8 @@
  * token state machine is drawn in engine.h.
  *
  * A step loads the instance's resting tokens, works on them in memory, and
- * writes only what changed: a token that comes to rest is inserted or
- * updated, a consumed one deleted, the instance row saved once at the end.
- * Every node a token enters is a token_moved event.
+ * writes only what changed (tokens.c), the instance row saved once at the
+ * end. Every node a token enters is a token_moved event.
  *
  * Joins. A parallel join fires when a token has arrived on each incoming
  * flow; it consumes one token per flow. An inclusive join fires once no
@@ -18,183 +17,25 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "process/boundary.h"
 #include "process/engine.h"
+#include "process/run.h"
 #include "security/security.h"
 #include "util/util.h"
 #include "time/time.h"
 
-/* A step that enters more nodes than this without resting is a loop. */
-#define MAX_STEPS_PER_RUN 10000
-
-typedef enum TokenState
-{
-	TOKEN_MOVING,
-	TOKEN_WAITING,
-	TOKEN_JOINING,
-	TOKEN_SCOPE,
-	TOKEN_DONE
-} TokenState;
-
-static const char *const token_state_names[] = {"moving", "waiting", "joining", "scope", "done"};
-
-typedef struct Token
-{
-	int64		row_id;			/* 0 until the token has rested */
-	int			node;
-	int			scope;			/* index of the sub-process token, -1 at top */
-	int			via;			/* flow it arrived by, -1 if none */
-	TokenState	state;
-	bool		dirty;			/* joining, row not yet written */
-	bool		continuing;		/* back from an async job: enter without stopping */
-} Token;
-
-typedef struct Run
-{
-	BpmInstance *inst;
-	BpmGraph   *g;
-	Token	   *tokens;
-	int			ntokens;
-	int			maxtokens;
-	int		   *queue;			/* FIFO of moving token indexes */
-	int			qhead;
-	int			qtail;
-	int			qmax;
-	int			steps;
-} Run;
+/*
+ * A step that enters one node more often than this without resting is a
+ * loop: a guard against real loops only, so that a long acyclic chain of
+ * nodes (each entered once) runs to its end.
+ */
+#define MAX_ENTRIES_PER_NODE 10000
 
 static void run_loop(Run *run);
-
-static void
-run_init(Run *run, BpmInstance *inst)
-{
-	memset(run, 0, sizeof(Run));
-	run->inst = inst;
-	run->g = inst->graph;
-	run->maxtokens = 16;
-	run->tokens = palloc(sizeof(Token) * run->maxtokens);
-	run->qmax = 16;
-	run->queue = palloc(sizeof(int) * run->qmax);
-}
-
-static void
-push(Run *run, int t)
-{
-	run->tokens[t].state = TOKEN_MOVING;
-	if (run->qtail == run->qmax)
-	{
-		run->qmax *= 2;
-		run->queue = repalloc(run->queue, sizeof(int) * run->qmax);
-	}
-	run->queue[run->qtail++] = t;
-}
-
-static int
-token_add(Run *run, int64 row_id, int node, int scope, int via, TokenState state)
-{
-	Token	   *t;
-
-	if (run->ntokens == run->maxtokens)
-	{
-		run->maxtokens *= 2;
-		run->tokens = repalloc(run->tokens, sizeof(Token) * run->maxtokens);
-	}
-	t = &run->tokens[run->ntokens];
-	t->row_id = row_id;
-	t->node = node;
-	t->scope = scope;
-	t->via = via;
-	t->state = state;
-	t->dirty = false;
-	t->continuing = false;
-	return run->ntokens++;
-}
-
-static int
-token_new(Run *run, int node, int scope, int via)
-{
-	int			t = token_add(run, 0, node, scope, via, TOKEN_MOVING);
-
-	push(run, t);
-	return t;
-}
-
-/* Write a resting token's row: insert the first time, update later. */
-static void
-token_write(Run *run, int t)
-{
-	static BpmStatement insert = {
-		"INSERT INTO bpm.token (instance_id, node_id, scope_id, state, arrived_via) "
-		"VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		5, {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID}
-	};
-	static BpmStatement update = {
-		"UPDATE bpm.token SET node_id = $3, scope_id = $4, state = $5, arrived_via = $6 "
-		"WHERE instance_id = $1 AND id = $2",
-		6, {INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID}
-	};
-	Token	   *tok = &run->tokens[t];
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	int			k = 0;
-
-	values[k++] = Int64GetDatum(run->inst->id);
-	if (tok->row_id)
-		values[k++] = Int64GetDatum(tok->row_id);
-	values[k++] = CStringGetTextDatum(run->g->nodes[tok->node].id);
-	nulls[k] = BPM_NULL(tok->scope < 0);
-	values[k++] = tok->scope >= 0 ? Int64GetDatum(run->tokens[tok->scope].row_id) : (Datum) 0;
-	values[k++] = CStringGetTextDatum(token_state_names[tok->state]);
-	nulls[k] = BPM_NULL(tok->via < 0);
-	values[k++] = tok->via >= 0 ? CStringGetTextDatum(run->g->flows[tok->via].id) : (Datum) 0;
-
-	if (tok->row_id)
-		bpm_spi_run(&update, values, nulls);
-	else
-	{
-		bpm_spi_run(&insert, values, nulls);
-		tok->row_id = bpm_spi_int64(0, 1);
-	}
-	tok->dirty = false;
-}
-
-static void
-token_rest(Run *run, int t, TokenState state)
-{
-	run->tokens[t].state = state;
-	if (state == TOKEN_JOINING)
-		run->tokens[t].dirty = true;	/* written at the end if still joining */
-	else
-		token_write(run, t);
-}
-
-static void
-token_done(Run *run, int t)
-{
-	static BpmStatement delete = {
-		"DELETE FROM bpm.token WHERE instance_id = $1 AND id = $2",
-		2, {INT8OID, INT8OID}
-	};
-	Token	   *tok = &run->tokens[t];
-
-	tok->state = TOKEN_DONE;
-	tok->dirty = false;
-	if (tok->row_id)
-	{
-		Datum		values[2] = {Int64GetDatum(run->inst->id), Int64GetDatum(tok->row_id)};
-
-		bpm_spi_run(&delete, values, NULL);
-	}
-}
-
-static bool
-is_live(Token *tok)
-{
-	return tok->state != TOKEN_DONE;
-}
 
 /* Is token t inside scope (directly or nested)? Every token is inside -1. */
 static bool
@@ -224,10 +65,10 @@ take_flows(Run *run, int t, const int *flows, int n)
 		{
 			run->tokens[t].node = target;
 			run->tokens[t].via = flows[i];
-			push(run, t);
+			bpm_run_push(run, t);
 		}
 		else
-			token_new(run, target, run->tokens[t].scope, flows[i]);
+			bpm_token_new(run, target, run->tokens[t].scope, flows[i]);
 	}
 }
 
@@ -246,7 +87,7 @@ scope_check(Run *run, int scope)
 	int			i;
 
 	for (i = 0; i < run->ntokens; i++)
-		if (is_live(&run->tokens[i]) && run->tokens[i].scope == scope)
+		if (bpm_token_is_live(&run->tokens[i]) && run->tokens[i].scope == scope)
 			return;
 	if (scope >= 0)
 	{
@@ -268,11 +109,11 @@ kill_scope(Run *run, int scope)
 	{
 		Token	   *tok = &run->tokens[i];
 
-		if (!is_live(tok) || !inside(run, i, scope))
+		if (!bpm_token_is_live(tok) || !inside(run, i, scope))
 			continue;
 		if (tok->state == TOKEN_WAITING)
 			bpm_activity_cancel_work(run->inst, tok->row_id);
-		token_done(run, i);
+		bpm_token_done(run, i);
 	}
 }
 
@@ -304,13 +145,13 @@ parallel_join(Run *run, int t)
 	int		   *found = palloc(sizeof(int) * node->nin);
 	int			i;
 
-	token_rest(run, t, TOKEN_JOINING);
+	bpm_token_rest(run, t, TOKEN_JOINING);
 	for (i = 0; i < node->nin; i++)
 		if ((found[i] = joining_by(run, t, node->incoming[i])) < 0)
 			return;				/* still waiting for a branch */
 	for (i = 0; i < node->nin; i++)
 		if (found[i] != t)
-			token_done(run, found[i]);
+			bpm_token_done(run, found[i]);
 	run->tokens[t].dirty = false;
 	take_all_outgoing(run, t);
 }
@@ -327,7 +168,7 @@ inclusive_join_blocked(Run *run, int join_token)
 	{
 		Token	   *tok = &run->tokens[i];
 
-		if (!is_live(tok) || tok->scope != jt->scope)
+		if (!bpm_token_is_live(tok) || tok->scope != jt->scope)
 			continue;
 		if (tok->state == TOKEN_JOINING && tok->node == jt->node)
 			continue;
@@ -358,7 +199,7 @@ fire_inclusive_joins(Run *run)
 		for (j = i + 1; j < run->ntokens; j++)
 			if (run->tokens[j].state == TOKEN_JOINING && run->tokens[j].node == tok->node &&
 				run->tokens[j].scope == tok->scope)
-				token_done(run, j);
+				bpm_token_done(run, j);
 		tok->dirty = false;
 		chosen = palloc(sizeof(int) * node->nout);
 		n = bpm_gateway_choose(run->inst, node, chosen);
@@ -417,7 +258,7 @@ fire_boundary(Run *run, int t, int b, int64 job_id, Jsonb *error, int occurrence
 		run->tokens[t].node = b;
 	}
 	else
-		leaving = token_add(run, 0, b, run->tokens[t].scope, -1, TOKEN_MOVING);
+		leaving = bpm_token_add(run, 0, b, run->tokens[t].scope, -1, TOKEN_MOVING);
 	if (error)
 		bpm_instance_merge(run->inst,
 						   bpm_jb_build(1, (const char *[]) {"error"}, (Jsonb *[]) {error}),
@@ -479,11 +320,11 @@ enter(Run *run, int t)
 	int		   *chosen;
 	int			n;
 
-	if (++run->steps > MAX_STEPS_PER_RUN)
+	if (++run->entries[node_index] > MAX_ENTRIES_PER_NODE)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("instance %lld entered more than %d nodes in one step, last \"%s\"",
-						(long long) inst->id, MAX_STEPS_PER_RUN, node->id),
+				 errmsg("instance %lld entered node \"%s\" more than %d times in one step",
+						(long long) inst->id, node->id, MAX_ENTRIES_PER_NODE),
 				 errhint("The definition has a loop without a task or event to wait on.")));
 	if (run->tokens[t].continuing)
 		run->tokens[t].continuing = false;	/* arrival was recorded before */
@@ -492,7 +333,7 @@ enter(Run *run, int t)
 		bpm_event(inst, "token_moved", node->id, 0, 0, moved_data(run, run->tokens[t].via));
 		if (node->async)
 		{
-			token_rest(run, t, TOKEN_WAITING);
+			bpm_token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_job(inst, node, run->tokens[t].row_id, BPM_JOB_ASYNC, bpm_clock_now());
 			return;
 		}
@@ -509,16 +350,16 @@ enter(Run *run, int t)
 				take_all_outgoing(run, t);
 				break;
 			}
-			token_rest(run, t, TOKEN_WAITING);
+			bpm_token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_job(inst, node, run->tokens[t].row_id, BPM_JOB_TIMER,
 									bpm_timer_due(inst, node));
 			break;
 		case BPM_END_EVENT:
-			token_done(run, t);
+			bpm_token_done(run, t);
 			scope_check(run, run->tokens[t].scope);
 			break;
 		case BPM_TERMINATE_END_EVENT:
-			token_done(run, t);
+			bpm_token_done(run, t);
 			kill_scope(run, run->tokens[t].scope);
 			if (run->tokens[t].scope < 0)
 				bpm_instance_end(inst, "completed",
@@ -527,13 +368,13 @@ enter(Run *run, int t)
 				scope_check(run, run->tokens[t].scope);
 			break;
 		case BPM_USER_TASK:
-			token_rest(run, t, TOKEN_WAITING);
+			bpm_token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_task(inst, node, run->tokens[t].row_id);
 			if (node->has_timer_boundary)
 				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
 			break;
 		case BPM_SERVICE_TASK:
-			token_rest(run, t, TOKEN_WAITING);
+			bpm_token_rest(run, t, TOKEN_WAITING);
 			bpm_activity_create_job(inst, node, run->tokens[t].row_id,
 									node->topic ? BPM_JOB_EXTERNAL : BPM_JOB_SERVICE, bpm_clock_now());
 			if (node->has_timer_boundary)
@@ -551,7 +392,7 @@ enter(Run *run, int t)
 		case BPM_INCLUSIVE_GATEWAY:
 			if (node->nin > 1)
 			{
-				token_rest(run, t, TOKEN_JOINING);
+				bpm_token_rest(run, t, TOKEN_JOINING);
 				break;
 			}
 			/* FALLTHROUGH */
@@ -561,10 +402,10 @@ enter(Run *run, int t)
 			take_flows(run, t, chosen, n);
 			break;
 		case BPM_SUBPROCESS:
-			token_rest(run, t, TOKEN_SCOPE);
+			bpm_token_rest(run, t, TOKEN_SCOPE);
 			if (node->has_timer_boundary)
 				bpm_boundary_arm(inst, node, run->tokens[t].row_id);
-			token_new(run, node->start, t, -1);
+			bpm_token_new(run, node->start, t, -1);
 			break;
 		case BPM_BOUNDARY_EVENT:
 			elog(ERROR, "pg_bpm: a token entered boundary event \"%s\" by a flow", node->id);
@@ -593,46 +434,17 @@ escalate(Run *run, int t, BpmNode *node)
 
 	if (!node->wait)
 	{
-		token_done(run, t);
+		bpm_token_done(run, t);
 		kill_scope(run, -1);
 		case_id = bpm_family_escalate(run->inst, node->target_key, 0, node->id, &ended);
 		bpm_instance_end(run->inst, "completed",
 						 psprintf("escalated to case %lld", (long long) case_id));
 		return;
 	}
-	token_rest(run, t, TOKEN_WAITING);
+	bpm_token_rest(run, t, TOKEN_WAITING);
 	bpm_family_escalate(run->inst, node->target_key, run->tokens[t].row_id, node->id, &ended);
 	if (ended)
 		take_all_outgoing(run, t);
-}
-
-/*
- * The step is over: the instance row anchors the tokens it now rests with
- * (bpm_tokens_hash), so that bpm.verify_state finds a token changed,
- * added or removed behind the engine's back.
- */
-static void
-anchor_tokens(Run *run)
-{
-	BpmTokenRow *rows = palloc(sizeof(BpmTokenRow) * (run->ntokens + 1));
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < run->ntokens; i++)
-	{
-		Token	   *tok = &run->tokens[i];
-
-		if (!is_live(tok) || tok->row_id == 0)
-			continue;
-		rows[n].id = tok->row_id;
-		rows[n].node_id = run->g->nodes[tok->node].id;
-		rows[n].scope_id = tok->scope >= 0 ? run->tokens[tok->scope].row_id : 0;
-		rows[n].state = token_state_names[tok->state];
-		rows[n].via = tok->via >= 0 ? run->g->flows[tok->via].id : NULL;
-		n++;
-	}
-	bpm_tokens_hash(run->inst->id, rows, n, run->inst->tokens_hash);
-	run->inst->tokens_dirty = true;
 }
 
 static void
@@ -646,6 +458,7 @@ run_loop(Run *run)
 		{
 			int			t = run->queue[run->qhead++];
 
+			CHECK_FOR_INTERRUPTS();
 			if (run->tokens[t].state == TOKEN_MOVING)
 				enter(run, t);
 		}
@@ -653,57 +466,9 @@ run_loop(Run *run)
 
 	for (i = 0; i < run->ntokens; i++)
 		if (run->tokens[i].dirty)
-			token_write(run, i);
-	anchor_tokens(run);
+			bpm_token_write(run, i);
+	bpm_run_anchor_tokens(run);
 	bpm_instance_save(run->inst);
-}
-
-static int
-flow_index(BpmGraph *g, BpmNode *node, const char *flow_id)
-{
-	int			i;
-
-	for (i = 0; flow_id && i < node->nin; i++)
-		if (strcmp(g->flows[node->incoming[i]].id, flow_id) == 0)
-			return node->incoming[i];
-	return -1;
-}
-
-/* Load the instance's resting tokens (parents before children: id order). */
-static void
-load_tokens(Run *run)
-{
-	static BpmStatement stmt = {
-		"SELECT id, node_id, scope_id, state, arrived_via FROM bpm.token "
-		"WHERE instance_id = $1 ORDER BY id",
-		1, {INT8OID}
-	};
-	Datum		arg = Int64GetDatum(run->inst->id);
-	int			n = bpm_spi_run(&stmt, &arg, NULL);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		char	   *node_id = bpm_spi_text(i, 2);
-		int64		scope_row = bpm_spi_int64(i, 3);
-		char	   *state = bpm_spi_text(i, 4);
-		int			node = bpm_graph_find(run->g, node_id);
-		int			scope = -1;
-		TokenState	st = TOKEN_WAITING;
-		int			j;
-
-		if (node < 0)
-			elog(ERROR, "pg_bpm: token of instance %lld rests at unknown node \"%s\"",
-				 (long long) run->inst->id, node_id);
-		for (j = 0; j < run->ntokens && scope_row != 0; j++)
-			if (run->tokens[j].row_id == scope_row)
-				scope = j;
-		for (j = TOKEN_WAITING; j <= TOKEN_SCOPE; j++)
-			if (strcmp(state, token_state_names[j]) == 0)
-				st = (TokenState) j;
-		token_add(run, bpm_spi_int64(i, 1), node, scope,
-				  flow_index(run->g, &run->g->nodes[node], bpm_spi_text(i, 5)), st);
-	}
 }
 
 /* Start a freshly created instance at its start event. */
@@ -712,28 +477,12 @@ bpm_engine_start(BpmInstance *inst)
 {
 	Run			run;
 
-	run_init(&run, inst);
+	bpm_run_init(&run, inst);
 	bpm_event_opening(inst, "instance_started",
 					  bpm_jb_build(2, (const char *[]) {"definition", "data"},
 						   (Jsonb *[]) {bpm_jb_string(run.g->key), inst->data}));
-	token_new(&run, run.g->start, -1, -1);
+	bpm_token_new(&run, run.g->start, -1, -1);
 	run_loop(&run);
-}
-
-/* The waiting token with this row id, or an error. */
-static int
-waiting_token(Run *run, int64 token_id)
-{
-	int			i;
-
-	for (i = 0; i < run->ntokens; i++)
-		if (run->tokens[i].row_id == token_id && run->tokens[i].state == TOKEN_WAITING)
-			return i;
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("instance %lld no longer waits at this activity", (long long) run->inst->id),
-			 errdetail("An earlier change in the same statement moved the process on (for example, it reached a terminate end event).")));
-	return -1;
 }
 
 /*
@@ -746,9 +495,9 @@ bpm_engine_resume(BpmInstance *inst, int64 token_id)
 	Run			run;
 	int			t;
 
-	run_init(&run, inst);
-	load_tokens(&run);
-	t = waiting_token(&run, token_id);
+	bpm_run_init(&run, inst);
+	bpm_run_load_tokens(&run);
+	t = bpm_run_waiting_token(&run, token_id);
 	if (run.g->nodes[run.tokens[t].node].has_timer_boundary)
 		bpm_activity_disarm(inst, token_id);
 	take_all_outgoing(&run, t);
@@ -770,8 +519,8 @@ bpm_engine_fire_boundary(BpmInstance *inst, int64 token_id, int boundary, int64 
 	int			t = -1;
 	int			i;
 
-	run_init(&run, inst);
-	load_tokens(&run);
+	bpm_run_init(&run, inst);
+	bpm_run_load_tokens(&run);
 	for (i = 0; i < run.ntokens && t < 0; i++)
 		if (run.tokens[i].row_id == token_id &&
 			(run.tokens[i].state == TOKEN_WAITING || run.tokens[i].state == TOKEN_SCOPE))
@@ -786,7 +535,7 @@ bpm_engine_fire_boundary(BpmInstance *inst, int64 token_id, int boundary, int64 
 						(long long) inst->id, inst->graph->nodes[attached].id)));
 	fire_boundary(&run, t, boundary, job_id, error, occurrence);
 	run_loop(&run);
-	return is_live(&run.tokens[t]) && run.tokens[t].node == attached;
+	return bpm_token_is_live(&run.tokens[t]) && run.tokens[t].node == attached;
 }
 
 /* The token that stopped before an async node enters it now. */
@@ -796,11 +545,11 @@ bpm_engine_continue(BpmInstance *inst, int64 token_id)
 	Run			run;
 	int			t;
 
-	run_init(&run, inst);
-	load_tokens(&run);
-	t = waiting_token(&run, token_id);
+	bpm_run_init(&run, inst);
+	bpm_run_load_tokens(&run);
+	t = bpm_run_waiting_token(&run, token_id);
 	run.tokens[t].continuing = true;
-	push(&run, t);
+	bpm_run_push(&run, t);
 	run_loop(&run);
 }
 
@@ -814,11 +563,11 @@ bpm_engine_cancel(BpmInstance *inst, const char *reason)
 {
 	Run			run;
 
-	run_init(&run, inst);
-	load_tokens(&run);
+	bpm_run_init(&run, inst);
+	bpm_run_load_tokens(&run);
 	kill_scope(&run, -1);
 	bpm_instance_end(inst, "terminated", reason);
-	anchor_tokens(&run);
+	bpm_run_anchor_tokens(&run);
 	bpm_instance_save(inst);
 }
 

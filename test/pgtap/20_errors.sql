@@ -385,7 +385,7 @@ SELECT throws_ok($$SELECT bpm.start('gw_start')$$, '20000',
     'start: an exclusive gateway with no true condition and no default is 20000');
 SELECT throws_ok(
     $$SELECT bpm.start('spin', '{"spin": true}')$$, '54000',
-    format('instance %s entered more than 10000 nodes in one step, last "g"', pg_temp.next_instance_id()),
+    format('instance %s entered node "i" more than 10000 times in one step', pg_temp.next_instance_id()),
     'start: a loop that never waits is stopped (54000)');
 SELECT throws_ok($$SELECT bpm.start('script_array')$$, '42804',
     'script_task "t": public.tap_array returned a JSON array, not an object',
@@ -406,6 +406,19 @@ SELECT results_eq(
     $$SELECT (SELECT count(*) FROM bpm.instance), (SELECT count(*) FROM bpm.event)$$,
     $$SELECT instances, events FROM counts_runtime$$,
     'no failed start left an instance or an event');
+-- the guard counts entries of one node: a long acyclic chain is no loop
+SELECT bpm.deploy(jsonb_build_object('key', 'long_chain',
+    'nodes', jsonb_build_array(jsonb_build_object('id', 's', 'type', 'start_event'),
+                               jsonb_build_object('id', 'e', 'type', 'end_event'))
+             || (SELECT jsonb_agg(jsonb_build_object('id', 'g' || i, 'type', 'exclusive_gateway'))
+                   FROM generate_series(1, 10001) i),
+    'flows', jsonb_build_array(jsonb_build_object('from', 's', 'to', 'g1'),
+                               jsonb_build_object('from', 'g10001', 'to', 'e'))
+             || (SELECT jsonb_agg(jsonb_build_object('from', 'g' || i, 'to', 'g' || (i + 1)))
+                   FROM generate_series(1, 10000) i))) > 0 AS deployed;
+SELECT bpm.start('long_chain') AS long_chain \gset
+SELECT is((SELECT state FROM bpm.instance WHERE id = :long_chain), 'completed',
+    'start: an acyclic chain of 10,001 gateways runs to its end (no loop guard trips)');
 INSERT INTO ids VALUES ('gw_ok', bpm.start('gw_start', '{"amount": 5}'));
 SELECT results_eq(
     format($$SELECT state, (SELECT ok FROM bpm.verify_events(id)) FROM bpm.instance WHERE id = %s$$, pg_temp.id('gw_ok')),
