@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 
+#include "miscadmin.h"
 #include "utils/jsonb.h"
 
 #include "definition/definition.h"
@@ -339,6 +340,7 @@ compile_items(CaseCompiler *c, JsonbContainer *object, const char *prop, int sco
 	JsonbContainer *items;
 	int			i;
 
+	check_stack_depth();		/* stages nest without limit */
 	if (!bpm_jb_get(object, prop, &v))
 		invalid(c->key, "%s has no \"%s\" array", element, prop);
 	items = bpm_jb_container(&v);

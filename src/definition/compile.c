@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonpath.h"
 
@@ -255,8 +256,15 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 				bpm_prop_check_function(c->key, node->function, element);
 			break;
 		case BPM_SUBPROCESS:
-			/* children follow the sub-process node in the array */
-			node->start = collect_scope(c, object, index, element);
+			{
+				/*
+				 * Children follow the sub-process node in the array, which
+				 * collecting them may move: store by index, not by node.
+				 */
+				int			start = collect_scope(c, object, index, element);
+
+				c->nodes[index].start = start;
+			}
 			break;
 		default:
 			break;
@@ -322,6 +330,7 @@ collect_scope(Compiler *c, JsonbContainer *scope_object, int scope,
 	int			n;
 	int			i;
 
+	check_stack_depth();		/* sub-processes nest without limit */
 	if (!bpm_jb_get(scope_object, "nodes", &v) ||
 		bpm_jb_array_size(nodes = bpm_jb_container(&v)) < 0)
 		invalid(c, "%s has no \"nodes\" array", scope_element);
