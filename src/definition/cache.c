@@ -6,7 +6,8 @@
  *
  * Compiled graphs are cached by definition id for the life of the backend:
  * a deployed version never changes. The cache is dropped when bpm.definition
- * itself is invalidated (DROP EXTENSION and recreate in one session).
+ * itself is invalidated (DROP EXTENSION and recreate in one session, but
+ * also VACUUM and ANALYZE of it).
  */
 #include "postgres.h"
 
@@ -31,10 +32,19 @@ static HTAB *graph_cache = NULL;
 static MemoryContext graph_cache_cxt = NULL;
 static Oid	graph_cache_relid = InvalidOid;
 
+/*
+ * An invalidation can arrive in the middle of a step, whenever a lock is
+ * taken (a VACUUM or ANALYZE of bpm.definition, a full invalidation
+ * queue), while the step holds graphs of the cache: inside a transaction
+ * the old cache is only detached, and goes with the transaction. Graphs
+ * never outlive the transaction that got them.
+ */
 static void
 graph_cache_reset(void)
 {
-	if (graph_cache_cxt)
+	if (graph_cache_cxt && TopTransactionContext)
+		MemoryContextSetParent(graph_cache_cxt, TopTransactionContext);
+	else if (graph_cache_cxt)
 		MemoryContextDelete(graph_cache_cxt);
 	graph_cache_cxt = NULL;
 	graph_cache = NULL;
@@ -108,6 +118,8 @@ bpm_graph_get(int64 definition_id)
 	graph->owner = owner;
 	MemoryContextSwitchTo(old);
 
+	if (graph_cache == NULL)
+		return graph;			/* invalidated meanwhile: good for this transaction */
 	entry = hash_search(graph_cache, &definition_id, HASH_ENTER, &found);
 	entry->graph = graph;
 	return graph;

@@ -1,4 +1,4 @@
--- 22_nesting: wide and deep sub-processes and stages compile and run to
+-- 23_nesting: wide and deep sub-processes and stages compile and run to
 -- the end (issue 10, hole 1).
 --
 --   wide        a sub-process whose scope grows the compiler's node array
@@ -14,7 +14,8 @@
 --
 -- Runs in its own database (test/run), in one transaction.
 BEGIN;
-SELECT plan(17);
+SELECT no_plan();
+\ir helpers.psql
 
 -- depth sub-processes nested in one another; each scope is
 -- start -> width user tasks -> (the next sub-process) -> end.
