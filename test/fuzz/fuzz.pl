@@ -159,7 +159,7 @@ my @CASE_SEEDS;
 sub rewrite_functions {
     my ($v) = @_;
     if (ref $v eq 'HASH') {
-        for my $k (keys %$v) {
+        for my $k (sort keys %$v) {
             if ($k eq 'function' && !ref $v->{$k}) { $v->{$k} = pick(@FUNCTIONS) }
             else { rewrite_functions($v->{$k}) }
         }
@@ -239,22 +239,18 @@ sub add_boundary {
 }
 
 # Every scope of a definition: objects with a "nodes" (process) or an
-# "items"/"plan" (case) array.
+# "items"/"plan" (case) array, in the order of slots.
 sub scopes {
-    my ($v) = @_;
-    my @found;
-    my @todo = ($v);
-    while (@todo) {
-        my $x = shift @todo;
-        if (ref $x eq 'HASH') {
-            push @found, $x if ref $x->{nodes} eq 'ARRAY' || ref $x->{items} eq 'ARRAY' || ref $x->{plan} eq 'ARRAY';
-            push @todo, values %$x;
-        } elsif (ref $x eq 'ARRAY') { push @todo, @$x }
-    }
-    return @found;
+    my ($def) = @_;
+    my %seen;
+    return grep {
+        ref $_ eq 'HASH' && !$seen{$_}++ &&
+            (ref $_->{nodes} eq 'ARRAY' || ref $_->{items} eq 'ARRAY' || ref $_->{plan} eq 'ARRAY')
+    } $def, map { $_->[0] } slots($def);
 }
 
-# Every container and key in the tree: [container, key or index].
+# Every container and key in the tree: [container, key or index], breadth
+# first, keys sorted (Perl's hash order differs from run to run).
 sub slots {
     my ($v) = @_;
     my @found;
