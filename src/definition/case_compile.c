@@ -319,7 +319,9 @@ compile_item(CaseCompiler *c, JsonbValue *value, int scope)
 	index = c->nnodes++;
 	node = &c->nodes[index];
 	memset(node, 0, sizeof(BpmNode));
-	node->object = c->deploying ? bpm_jb_value_to_jsonb(value) : NULL;
+	/* its own properties (bpm.node); a stage's items are rows of their own */
+	node->object = c->deploying
+		? bpm_jb_object_without(object, (const char *const[]) {"items"}, 1) : NULL;
 	node->id = id;
 	node->kind = type->kind;
 	node->name = bpm_prop_string(c->key, object, "name", element, false);

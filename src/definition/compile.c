@@ -211,7 +211,9 @@ compile_node(Compiler *c, JsonbValue *value, int scope)
 	index = c->nnodes++;
 	node = &c->nodes[index];
 	memset(node, 0, sizeof(BpmNode));
-	node->object = c->deploying ? bpm_jb_value_to_jsonb(value) : NULL;
+	/* its own properties (bpm.node); the nodes and flows of a sub-process are rows of their own */
+	node->object = c->deploying
+		? bpm_jb_object_without(object, (const char *const[]) {"nodes", "flows"}, 2) : NULL;
 	node->id = id;
 	node->kind = kind->kind;
 	node->name = bpm_prop_string(c->key, object, "name", element, false);

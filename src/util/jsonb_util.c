@@ -71,6 +71,45 @@ bpm_jb_value_to_jsonb(JsonbValue *value)
 	return JsonbValueToJsonb(value);
 }
 
+static bool
+key_in(const JsonbValue *key, const char *const *names, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (key->val.string.len == (int) strlen(names[i]) &&
+			memcmp(key->val.string.val, names[i], key->val.string.len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The object without its members named in drop, built without copying
+ * them: an element's own properties without the scopes nested in it, in
+ * time linear in what is kept (a copy of the whole subtree at each level
+ * made deploying deep nesting quadratic).
+ */
+Jsonb *
+bpm_jb_object_without(JsonbContainer *object, const char *const *drop, int ndrop)
+{
+	JsonbParseState *state = NULL;
+	JsonbIterator *it = JsonbIteratorInit(object);
+	JsonbValue	v;
+	JsonbValue *result = NULL;
+	JsonbIteratorToken tok;
+	bool		skip = false;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			skip = key_in(&v, drop, ndrop);
+		if (skip && (tok == WJB_KEY || tok == WJB_VALUE))
+			continue;
+		result = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+	}
+	return JsonbValueToJsonb(result);
+}
+
 char *
 bpm_jb_value_to_cstring(JsonbValue *value)
 {

@@ -16,6 +16,7 @@ extern int	bpm_jb_array_size(JsonbContainer *array);
 extern bool bpm_jb_array_get(JsonbContainer *array, int i, JsonbValue *out);
 extern char **bpm_jb_object_keys(JsonbContainer *object, int *nkeys);
 extern Jsonb *bpm_jb_value_to_jsonb(JsonbValue *value);
+extern Jsonb *bpm_jb_object_without(JsonbContainer *object, const char *const *drop, int ndrop);
 extern bool bpm_jb_equal(JsonbValue *a, JsonbValue *b);
 extern char *bpm_jb_value_to_cstring(JsonbValue *value);
 extern const char *bpm_jb_type_name(JsonbValue *value);
