@@ -29,6 +29,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "utils/json.h"
 #include "utils/rel.h"
 
@@ -245,7 +246,8 @@ bpm_task_update(PG_FUNCTION_ARGS)
 	bpm_task_row_write(&next);
 	record_changes(&scope, &cur, &wanted);
 	change_does[change] (&scope, &cur, &next);
-	result = bpm_task_row_report(td->tg_newtuple, desc, &next);
+	/* the executor reads the row after SPI_finish: copied out of SPI's memory */
+	result = SPI_copytuple(bpm_task_row_report(td->tg_newtuple, desc, &next));
 	bpm_engine_leave(&saved);
 	return PointerGetDatum(result);
 }
