@@ -223,7 +223,7 @@ bpm_prop_condition(const char *key, const char *text, const char *element)
 
 /*
  * A path that selects a value from the instance data (an assignee, the
- * candidate groups): not a predicate, whose value would be true or false
+ * candidate groups, a timer's duration or date): not a predicate, whose value would be true or false
  * rather than a name, and without $variables, which nothing passes.
  */
 static JsonPath *
@@ -517,7 +517,7 @@ bpm_prop_timer(const char *key, JsonbContainer *object, const char *prop,
 				element, text);
 	timer->text = text;
 	if (text[0] == '$')
-		timer->path = bpm_prop_path(key, text, psprintf("%s timer", element));
+		timer->path = value_path(key, text, psprintf("%s timer", element));
 	else if (duration)
 		timer->duration = bpm_prop_duration(key, spec, "duration", element);
 	else if (cycle)

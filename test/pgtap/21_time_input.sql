@@ -120,6 +120,13 @@ SELECT is(pg_temp.duration_error(d), format(E'42P17 definition "bad": node "n" h
     ('P1000000Y', 'It is too long: added to a moment before the year 10000 it would pass 294276 AD, the last moment PostgreSQL can represent.'),
     ('P99999999999D', 'Interval field value out of range: "P99999999999D".')
   ) AS refused(d, detail);
+-- a timer read from the data is a path to a value, as an assignee is
+SELECT alike(pg_temp.deploy_error(pg_temp.waits('bad', '{"duration": "$.wait == \"PT1H\""}')),
+    '42P17 definition "bad": node "n" timer: "$.wait == \"PT1H\"" is a predicate, not a path to a value%',
+    'deploy: a timer duration that is a jsonpath predicate is refused');
+SELECT alike(pg_temp.deploy_error(pg_temp.waits('bad', '{"date": "$.dates[$i]"}')),
+    '42P17 definition "bad": node "n" timer: "$.dates[$i]" uses a jsonpath variable%',
+    'deploy: a timer date path with a jsonpath variable is refused');
 SELECT is(pg_temp.deploy_error(pg_temp.with_node('bad', '{"type": "user_task", "due": "P1000000Y"}')),
     format(E'42P17 definition "bad": node "n" has an invalid "due" "P1000000Y"\nDETAIL: %s\n%s',
            'It is too long: added to a moment before the year 10000 it would pass 294276 AD, the last moment PostgreSQL can represent.',
