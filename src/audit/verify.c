@@ -128,16 +128,14 @@ bpm_verify_events(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(instance_id);
 	actor = bpm_current_actor_name();
 	caller = GetUserId();
-	/* read as the owner of schema bpm, who sees every event (audit/ is below the engine) */
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	/* read as the owner of schema bpm, who sees every event */
+	bpm_engine_enter(&saved);
 	bad = verify_chain(instance_id);
 	/* whether a case's chain holds, and where it breaks, is for who may see the case */
 	if (bpm_spi_run(&kind, &arg, NULL) == 1)
 		bpm_require_may_see_instance(instance_id, DatumGetBool(bpm_spi_datum(0, 1, &(bool){false})),
 								 actor, caller);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 
 	values[0] = BoolGetDatum(bad == 0);
 	values[1] = Int64GetDatum(bad);
@@ -367,8 +365,7 @@ bpm_verify_state(PG_FUNCTION_ARGS)
 	instance_id = PG_GETARG_INT64(0);
 	actor = bpm_current_actor_name();
 	caller = GetUserId();
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
+	bpm_engine_enter(&saved);
 	bad = verify_chain(instance_id);
 	if (bad != 0)
 		differs = mismatch(&m, "event", NULL, NULL);
@@ -399,7 +396,6 @@ bpm_verify_state(PG_FUNCTION_ARGS)
 		nulls[4] = false;
 	}
 	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }

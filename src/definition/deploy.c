@@ -368,17 +368,14 @@ bpm_deploy(PG_FUNCTION_ARGS)
 	check_name_lengths(graph);
 	hash = content_hash(source);
 
-	/* written as the owner of schema bpm, as the engine writes (definition/ is below it) */
-	bpm_become_owner(&saved);
-	bpm_spi_connect();
-	bpm_require_current_sql();
+	/* written as the owner of schema bpm, as the engine writes */
+	bpm_engine_enter(&saved);
 	lock_key(graph->key);
 	id = find_identical_latest(graph->key, hash, &latest);
 	if (id == 0 && latest > 0)
 		check_may_add_version(graph->key, deployer);
 	if (id == 0)
 		id = store_definition(source, graph, hash, latest + 1, actor, deployer);
-	bpm_spi_finish();
-	bpm_restore_identity(&saved);
+	bpm_engine_leave(&saved);
 	PG_RETURN_INT64(id);
 }

@@ -570,23 +570,3 @@ bpm_engine_cancel(BpmInstance *inst, const char *reason)
 	bpm_run_anchor_tokens(&run);
 	bpm_instance_save(inst);
 }
-
-/*
- * Enter and leave the engine from an SQL-callable function or trigger: act
- * as the schema owner with the pinned search_path (security/actor.h), SPI
- * connected.
- */
-void
-bpm_engine_enter(BpmIdentity *saved)
-{
-	bpm_become_owner(saved);
-	bpm_spi_connect();
-	bpm_require_current_sql();
-}
-
-void
-bpm_engine_leave(const BpmIdentity *saved)
-{
-	bpm_spi_finish();
-	bpm_restore_identity(saved);
-}

@@ -105,8 +105,6 @@ extern int64 bpm_family_escalate(BpmInstance *process, const char *case_key, int
 extern int64 bpm_instance_begin(FunctionCallInfo fcinfo, const char *kind);
 
 /* engine.c */
-extern void bpm_engine_enter(BpmIdentity *saved);
-extern void bpm_engine_leave(const BpmIdentity *saved);
 extern void bpm_engine_start(BpmInstance *inst);
 extern void bpm_engine_resume(BpmInstance *inst, int64 token_id);
 extern void bpm_engine_continue(BpmInstance *inst, int64 token_id);

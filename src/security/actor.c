@@ -330,49 +330,7 @@ bpm_is_operator(Oid role)
 	return has_privs_of_role(role, bpm_schema_owner());
 }
 
-/*
- * Switch to a role for the engine's own statements. Restored by
- * bpm_restore_identity, or by transaction abort if an error escapes.
- */
-void
-bpm_become(Oid role, BpmIdentity *saved)
-{
-	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
-	saved->guc_level = 0;
-	SetUserIdAndSecContext(role, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
-}
 
-void
-bpm_become_owner(BpmIdentity *saved)
-{
-	bpm_become(bpm_schema_owner(), saved);
-	saved->guc_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
-
-/*
- * Is this the engine's own write: made as the owner of schema bpm, to whom
- * bpm_become switched (a deployer's code runs as its deployer)? The
- * runtime guards (audit/guard.c) let only these delete an instance's rows.
- */
-bool
-bpm_engine_writes(void)
-{
-	Oid			userid;
-	int			sec_context;
-
-	GetUserIdAndSecContext(&userid, &sec_context);
-	return (sec_context & SECURITY_LOCAL_USERID_CHANGE) != 0 && userid == bpm_schema_owner();
-}
-
-void
-bpm_restore_identity(const BpmIdentity *saved)
-{
-	if (saved->guc_level > 0)
-		AtEOXact_GUC(true, saved->guc_level);
-	SetUserIdAndSecContext(saved->userid, saved->sec_context);
-}
 
 /* Refuse a NULL argument of a non-strict function (22004). */
 void

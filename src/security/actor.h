@@ -18,12 +18,6 @@
 
 #include "fmgr.h"
 
-typedef struct BpmIdentity
-{
-	Oid			userid;
-	int			sec_context;
-	int			guc_level;		/* 0, or the GUC nest level of a pinned search_path */
-} BpmIdentity;
 
 /*
  * A deployer's code (a script or SQL service task function) is running:
@@ -50,10 +44,6 @@ extern void bpm_user_code_enter(Oid deployer, const char *actor, const int64 *ho
 								BpmUserCode *saved);
 extern int64 bpm_user_code_holder(int64 instance_id);
 extern void bpm_user_code_leave(const BpmUserCode *saved);
-extern void bpm_become_owner(BpmIdentity *saved);
-extern void bpm_become(Oid role, BpmIdentity *saved);
-extern void bpm_restore_identity(const BpmIdentity *saved);
-extern bool bpm_engine_writes(void);
 extern void bpm_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern bool bpm_actor_in_groups(const char *actor, Datum groups);
 extern bool bpm_is_operator(Oid role);

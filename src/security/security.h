@@ -1,8 +1,8 @@
 /*
  * src/security/security.h
  *
- * What security/ offers the other folders: who acts and the engine's
- * identity (actor.h), who may see a case and what belongs to it
+ * What security/ offers the other folders: who acts (actor.h), the engine's
+ * identity (identity.h), who may see a case and what belongs to it
  * (visibility.h). Other folders include this header, not those
  * (src/README.md).
  */
@@ -10,6 +10,7 @@
 #define BPM_SECURITY_H
 
 #include "security/actor.h"
+#include "security/identity.h"
 #include "security/visibility.h"
 
 #endif							/* BPM_SECURITY_H */

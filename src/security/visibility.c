@@ -48,6 +48,7 @@
 #include "utils/snapmgr.h"
 
 #include "security/actor.h"
+#include "security/identity.h"
 #include "util/util.h"
 #include "security/visibility.h"
 

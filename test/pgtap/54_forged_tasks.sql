@@ -6,6 +6,8 @@
 -- nothing, for a process (no token waits for it) and for a case (no plan
 -- item has it as its task, or, with no item, the case's log never created
 -- it) (issue 10, hole 5). Tasks the engine made complete as before.
+-- Nor does a job whose row was edited by hand to name a node its
+-- definition lacks run anything: it fails with 42704 naming the node.
 --
 --   item       a forged row naming an active plan item of a case: refused;
 --              the item's own task then completes it
@@ -57,6 +59,21 @@ SELECT bpm.complete_task(:ad_hoc, '{"called": true}');
 SELECT is((SELECT data->'called' FROM bpm.instance WHERE id = :c), 'true'::jsonb,
           'ad hoc: a task made by bpm.add_task completes and merges into the case file');
 SELECT is((SELECT ok FROM bpm.verify_events(:c)), true, 'the case''s event chain verifies');
+
+-- a job edited by hand
+SELECT bpm.deploy('{"key": "forged_job",
+  "nodes": [{"id": "s", "type": "start_event"}, {"id": "w", "type": "intermediate_event", "timer": {"duration": "PT1H"}},
+            {"id": "e", "type": "end_event"}],
+  "flows": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}');
+SELECT bpm.start('forged_job') AS fj \gset
+UPDATE bpm.job SET node_id = 'nowhere' WHERE instance_id = :fj;
+SELECT set_config('pg_bpm.mock_now', '2100-01-01 00:00+00', true);
+SELECT is(bpm.run_jobs(), 1, 'job: the edited job was attempted');
+SELECT results_eq(format($$SELECT j.last_error, i.state FROM bpm.job j JOIN bpm.instance i ON i.id = j.instance_id
+                             WHERE j.instance_id = %s$$, :fj),
+                  format($$VALUES ('job %s names node "nowhere", which process "forged_job" does not have', 'running')$$,
+                         (SELECT id FROM bpm.job WHERE instance_id = :fj)),
+                  'job: it failed naming the node, and the instance did not move');
 
 SELECT * FROM finish();
 ROLLBACK;
